@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+/// The 20 harmonization types of IntelMQ (plus GenericType): sanitize and
+/// is_valid with the reference's exact semantics (../shared/spec/core.md §2).
+/// Stateless, thread-safe functions.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harmonization/value.hpp"
+
+namespace intelflow::harm {
+
+enum class TypeId : std::uint8_t {
+  Accuracy,
+  ASN,
+  Base64,
+  Boolean,
+  ClassificationTaxonomy,
+  ClassificationType,
+  DateTime,
+  FQDN,
+  Float,
+  GenericType,
+  Integer,
+  IPAddress,
+  IPNetwork,
+  JSON,
+  JSONDict,
+  LowercaseString,
+  Registry,
+  String,
+  TLP,
+  UppercaseString,
+  URL,
+};
+inline constexpr int kTypeCount = 21;
+
+std::optional<TypeId> type_from_name(std::string_view name) noexcept;
+std::string_view type_name(TypeId t) noexcept;
+
+/// type.sanitize(value). A Null result means "rejected" (the reference returned
+/// None). Throws HarmonizationError(ValueError) where the reference raised.
+Value sanitize(TypeId t, const Value& v);
+
+/// type.is_valid(value, sanitize). With sanitize=true the value is sanitized
+/// first (a Null result is invalid). Throws HarmonizationError(ValueError)
+/// where the reference raised instead of returning a bool.
+bool is_valid(TypeId t, const Value& v, bool sanitize = false);
+
+/// Fast path for the hot unserialize loop: is_valid(t, string(s), false).
+bool is_valid_string(TypeId t, std::string_view s);
+
+// --- helpers of individual types -------------------------------------------------
+namespace ip {
+/// IPAddress.to_int: integer value of an address (IPv6 may exceed int64: returned as
+/// decimal digits in a BigInt Value). Throws ValueError on a bad address.
+Value to_int(std::string_view addr);
+/// IPAddress.version / IPNetwork.version: 4 or 6; throws ValueError on bad input.
+int version(std::string_view addr);
+int network_version(std::string_view net);
+/// IPAddress.to_reverse: "1.2.0.192.in-addr.arpa." style; throws ValueError.
+std::string to_reverse(std::string_view addr);
+}  // namespace ip
+
+namespace url {
+/// URL.to_domain_name: the netloc of the URL if it is not an IP address, else nullopt.
+std::optional<std::string> to_domain_name(std::string_view url);
+}  // namespace url
+
+}  // namespace intelflow::harm
