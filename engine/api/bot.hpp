@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#pragma once
+/// What a bot sees: the base classes mirroring IntelMQ's (CollectorBot,
+/// ParserBot, ExpertBot, OutputBot), the Emitter it sends to and the
+/// BotContext (parameters, logger, harmonization, state directory).
+/// Bots never see TBB, the WAL or logger setup. A bot instance is used by one
+/// thread at a time unless its BotInfo says `concurrent` (then process() must
+/// be safe to call concurrently: no mutable members).
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "engine/api/errors.hpp"
+#include "engine/api/params.hpp"
+#include "harmonization/message.hpp"
+
+namespace intelflow::api {
+
+using harm::Message;
+
+enum class BotGroup : std::uint8_t { Collector, Parser, Expert, Output };
+std::string_view group_name(BotGroup g) noexcept;  // "Collector", ...
+
+/// Receives what a bot produces while it handles one input (or, for a
+/// collector, one round). Implemented by the engine's node wrapper and by the
+/// conformance harness.
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  /// Sends a message on `path`. An unconfigured path throws PipelineError,
+  /// unless `path_permissive` (then the message is silently dropped).
+  virtual void send(Message&& msg, std::string_view path = "_default",
+                    bool path_permissive = false) = 0;
+  /// A parser's failed line: dump `msg` with `error` and send it to `_on_error`
+  /// if configured. The bot goes on with the next line.
+  virtual void dump(Message&& msg, std::string_view error) = 0;
+  /// The current input was dropped on purpose by a rule (counted, not an error).
+  virtual void drop(std::string_view reason) { (void)reason; }
+  /// Whether `path` is configured for this bot.
+  virtual bool has_path(std::string_view path) const = 0;
+};
+
+/// Per-instance context handed to Bot::init. Owned by the engine; outlives the bot.
+struct BotContext {
+  std::string bot_id;
+  std::string module;
+  Params params;
+  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<const harm::Harmonization> harmonization;
+  std::string state_dir;  ///< a directory this bot may write state into (created)
+  std::atomic<std::uint64_t> warnings{0};
+};
+
+/// Base of every bot.
+class Bot {
+ public:
+  virtual ~Bot() = default;
+  /// Reads parameters, opens files. Throws ConfigError (parameter + reason) or
+  /// any std::exception if the bot cannot start.
+  virtual void init(BotContext& ctx) { ctx_ = &ctx; }
+  /// Releases resources; flushes buffered output.
+  virtual void shutdown() {}
+
+  BotContext& ctx() const { return *ctx_; }
+  const Params& params() const { return ctx_->params; }
+  spdlog::logger& log() const { return *ctx_->log; }
+
+ protected:
+  BotContext* ctx_ = nullptr;
+};
+
+/// Collectors fetch data and send Reports. collect() runs one round on the
+/// collector's own thread; Emitter::send blocks until the report is durable, so
+/// a collector confirms upstream (delete the file, ...) after send returns.
+class CollectorBot : public Bot {
+ public:
+  void init(BotContext& ctx) override;
+  /// One collection round.
+  virtual void collect(Emitter& out) = 0;
+
+ protected:
+  /// A new Report with time.observation = now.
+  Message new_report() const;
+  /// IntelMQ's CollectorBot.send_message: drops a report without raw (warning),
+  /// stamps feed.name/code/documentation/provider/accuracy, then sends.
+  void send_report(Message&& report, Emitter& out, std::string_view path = "_default") const;
+};
+
+/// Experts transform or filter Events.
+class ExpertBot : public Bot {
+ public:
+  /// Handles one event: send it (possibly changed) zero or more times.
+  virtual void process(Message& event, Emitter& out) = 0;
+};
+
+/// Outputs deliver Events. process() returns once the event is written (or
+/// buffered, if flush() is implemented); the engine calls flush() at the end
+/// of each batch, and counts the batch delivered after that.
+class OutputBot : public Bot {
+ public:
+  virtual void process(const Message& event) = 0;
+  virtual void flush() {}
+};
+
+}  // namespace intelflow::api
