@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Runs intelflow-conformance on the hand-written fixtures and checks its exit
+# status, its summary line, --filter and the JSON report.
+# Usage: cmake -DRUNNER=<exe> -DFIXTURES=<dir> -DWORK=<scratch dir> -P check_fixtures.cmake
+
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+# run(<name> <expected exit> <expected summary line> args...)
+function(run name want_rc want_summary)
+  execute_process(COMMAND ${RUNNER} ${ARGN}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  string(STRIP "${out}" out)
+  string(REGEX MATCHALL "[^\n]+" lines "${out}")
+  list(GET lines -1 last)
+  string(REGEX MATCHALL "conformance: [0-9]+ passed" summaries "${out}")
+  list(LENGTH summaries n_summaries)
+  if(NOT rc EQUAL want_rc OR NOT last STREQUAL want_summary OR NOT n_summaries EQUAL 1)
+    message(FATAL_ERROR "${name}: expected exit ${want_rc} and last line '${want_summary}', "
+      "got exit ${rc}, ${n_summaries} summary line(s), last line '${last}'\n"
+      "stdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(run_out "${out}" PARENT_SCOPE)
+endfunction()
+
+# A folder that passes: one scenario passes; a bytes-input entry, a tagged scenario and a
+# bot case of an unimplemented module are skipped.
+run(pass 0 "conformance: 1 passed, 0 failed, 3 skipped of 4"
+  --dir ${FIXTURES}/pass --json ${WORK}/pass.json)
+file(READ ${WORK}/pass.json report)
+string(JSON n_mods LENGTH "${report}" skipped_modules)
+string(JSON mod GET "${report}" skipped_modules 0 module)
+string(JSON mod_cases GET "${report}" skipped_modules 0 cases)
+string(JSON total GET "${report}" counts total)
+string(JSON n_results LENGTH "${report}" results)
+if(NOT n_mods EQUAL 1 OR NOT mod STREQUAL "intelmq.bots.experts.dummy.expert"
+   OR NOT mod_cases EQUAL 1 OR NOT total EQUAL 4 OR NOT n_results EQUAL 4)
+  message(FATAL_ERROR "pass: unexpected JSON report:\n${report}")
+endif()
+
+# Only the cases/ part of a folder (no vector files): bot cases only.
+file(COPY ${FIXTURES}/pass/cases DESTINATION ${WORK}/cases_only)
+run(cases_only 0 "conformance: 0 passed, 0 failed, 1 skipped of 1" --dir ${WORK}/cases_only)
+
+# A folder that fails: a wrong expectation in each vector file, one bigint entry skipped.
+run(fail 1 "conformance: 0 passed, 2 failed, 1 skipped of 3"
+  --dir ${FIXTURES}/fail --json ${WORK}/fail.json)
+foreach(needle "FAIL Integer/900 (input \"12\"): valid: expected \"not a bool\""
+               "sanitized: expected \"twelve\""
+               "FAIL scenario/910 (fixture/contains_wrong): op#0 contains{key=\"comment\"}: result: expected true, got false")
+  string(FIND "${run_out}" "${needle}" pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "fail: output lacks '${needle}':\n${run_out}")
+  endif()
+endforeach()
+file(READ ${WORK}/fail.json report)
+string(JSON status GET "${report}" results 0 status)
+string(JSON failed GET "${report}" counts failed)
+if(NOT status STREQUAL "failed" OR NOT failed EQUAL 2)
+  message(FATAL_ERROR "fail: unexpected JSON report:\n${report}")
+endif()
+
+# --filter selects by id (several allowed); bot cases also by module.
+run(filter 1 "conformance: 0 passed, 1 failed, 0 skipped of 1"
+  --dir ${FIXTURES}/fail --filter "scenario/9*")
+run(filter_two 1 "conformance: 0 passed, 2 failed, 0 skipped of 2"
+  --dir ${FIXTURES}/fail --filter "scenario/910" --filter "Integer/900")
+run(filter_module 0 "conformance: 0 passed, 0 failed, 1 skipped of 1"
+  --dir ${FIXTURES}/pass --filter "intelmq.bots.experts.*")

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include <fnmatch.h>
+
+#include <iostream>
+
+#include "tests/conformance/suite.hpp"
+
+namespace intelflow::conformance {
+
+namespace {
+/// Failure lines show this many diffs; --verbose shows all.
+constexpr std::size_t kDiffsPerLine = 3;
+}  // namespace
+
+bool Options::selected(std::string_view id, std::string_view alt) const {
+  if (filters.empty()) return true;
+  const std::string a(id), b(alt);
+  for (const auto& f : filters) {
+    if (fnmatch(f.c_str(), a.c_str(), 0) == 0) return true;
+    if (!b.empty() && fnmatch(f.c_str(), b.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+std::string_view status_name(Status s) noexcept {
+  switch (s) {
+    case Status::Passed:
+      return "passed";
+    case Status::Failed:
+      return "failed";
+    case Status::Skipped:
+      return "skipped";
+  }
+  return "?";
+}
+
+void Report::pass(std::string id, std::string_view suite) {
+  ++passed_;
+  if (opts_.verbose) std::cout << "PASS " << id << "\n";
+  results_.push_back(Result{std::move(id), std::string(suite), Status::Passed, {}, {}, {}, {}});
+}
+
+void Report::fail(std::string id, std::string_view suite, std::vector<std::string> diffs,
+                  std::string context) {
+  ++failed_;
+  if (diffs.empty()) diffs.emplace_back("failed (no detail)");
+  std::string line = "FAIL " + id;
+  if (!context.empty()) line += " (" + context + ")";
+  line += ": ";
+  const std::size_t shown = opts_.verbose ? diffs.size() : std::min(diffs.size(), kDiffsPerLine);
+  for (std::size_t i = 0; i < shown; ++i) {
+    if (i) line += opts_.verbose ? "\n    " : " | ";
+    line += diffs[i];
+  }
+  if (shown < diffs.size())
+    line += " | (+" + std::to_string(diffs.size() - shown) + " more; --verbose shows all)";
+  std::cout << line << "\n";
+  results_.push_back(Result{std::move(id),
+                            std::string(suite),
+                            Status::Failed,
+                            std::move(diffs),
+                            {},
+                            {},
+                            std::move(context)});
+}
+
+void Report::skip(std::string id, std::string_view suite, std::string reason, std::string module) {
+  ++skipped_;
+  if (opts_.verbose) std::cout << "SKIP " << id << ": " << reason << "\n";
+  if (!module.empty()) ++skipped_modules_[module];
+  results_.push_back(Result{std::move(id),
+                            std::string(suite),
+                            Status::Skipped,
+                            {},
+                            std::move(reason),
+                            std::move(module),
+                            {}});
+}
+
+std::string Report::summary_line() const {
+  return "conformance: " + std::to_string(passed_) + " passed, " + std::to_string(failed_) +
+         " failed, " + std::to_string(skipped_) + " skipped of " + std::to_string(total());
+}
+
+Json Report::to_json() const {
+  Json j;
+  j["dir"] = opts_.dir.string();
+  j["filters"] = opts_.filters;
+  j["counts"] = {
+      {"passed", passed_}, {"failed", failed_}, {"skipped", skipped_}, {"total", total()}};
+  Json mods = Json::array();
+  for (const auto& [module, n] : skipped_modules_)
+    mods.push_back({{"module", module}, {"cases", n}});
+  j["skipped_modules"] = std::move(mods);
+  Json results = Json::array();
+  for (const auto& r : results_) {
+    Json e;
+    e["id"] = r.id;
+    e["suite"] = r.suite;
+    e["status"] = status_name(r.status);
+    e["diff"] = r.diffs;
+    if (!r.reason.empty()) e["reason"] = r.reason;
+    if (!r.module.empty()) e["module"] = r.module;
+    if (!r.context.empty()) e["context"] = r.context;
+    results.push_back(std::move(e));
+  }
+  j["results"] = std::move(results);
+  return j;
+}
+
+}  // namespace intelflow::conformance
