@@ -19,6 +19,17 @@ std::string_view group_name(BotGroup g) noexcept {
   return "?";
 }
 
+void ExpertBot::process_batch(std::span<Message> events, BatchEmitter& out) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    out.select(i);
+    try {
+      process(events[i], out);
+    } catch (const std::exception& e) {
+      out.fail(i, e);
+    }
+  }
+}
+
 void CollectorBot::init(BotContext& ctx) {
   Bot::init(ctx);
 }

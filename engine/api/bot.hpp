@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,21 @@ class ExpertBot : public Bot {
  public:
   /// Handles one event: send it (possibly changed) zero or more times.
   virtual void process(Message& event, Emitter& out) = 0;
+  /// Handles a batch. The default calls process() per event (the engine catches
+  /// errors per event then). Override to batch remote calls (e.g. one pipelined
+  /// Redis round trip per batch); an override must itself isolate per-event
+  /// failures by calling `fail(i, error)` on the emitter's side — see
+  /// BatchEmitter.
+  virtual void process_batch(std::span<Message> events, class BatchEmitter& out);
+};
+
+/// Emitter for ExpertBot::process_batch: `select(i)` makes event i the current
+/// input (sends, drops and failures are attributed to it).
+class BatchEmitter : public Emitter {
+ public:
+  virtual void select(std::size_t index) = 0;
+  /// Event `index` failed with `error`: dumped / retried per error policy.
+  virtual void fail(std::size_t index, const std::exception& error) = 0;
 };
 
 /// Outputs deliver Events. process() returns once the event is written (or

@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "engine/graph/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/api/parser.hpp"
+#include "engine/api/registry.hpp"
+#include "engine/graph/dump.hpp"
+
+namespace intelflow::graph {
+
+namespace flow = oneapi::tbb::flow;
+namespace fs = std::filesystem;
+using api::BotGroup;
+using harm::Message;
+
+// ---------------------------------------------------------------------------------
+// Logging
+
+namespace {
+
+/// %L in IntelMQ style: DEBUG INFO WARNING ERROR CRITICAL.
+class LevelFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string_view name;
+    switch (msg.level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug:
+        name = "DEBUG";
+        break;
+      case spdlog::level::info:
+        name = "INFO";
+        break;
+      case spdlog::level::warn:
+        name = "WARNING";
+        break;
+      case spdlog::level::err:
+        name = "ERROR";
+        break;
+      case spdlog::level::critical:
+        name = "CRITICAL";
+        break;
+      default:
+        name = "NOTSET";
+        break;
+    }
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelFlag>();
+  }
+};
+
+std::unique_ptr<spdlog::formatter> intelmq_formatter() {
+  auto f = std::make_unique<spdlog::pattern_formatter>();
+  f->add_flag<LevelFlag>('*').set_pattern("%Y-%m-%d %H:%M:%S,%e - %n - %* - %v");
+  return f;
+}
+
+spdlog::level::level_enum level_from_name(const std::string& name) {
+  if (name == "DEBUG") return spdlog::level::debug;
+  if (name == "WARNING" || name == "WARN") return spdlog::level::warn;
+  if (name == "ERROR") return spdlog::level::err;
+  if (name == "CRITICAL") return spdlog::level::critical;
+  return spdlog::level::info;
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> bot_logger(const std::string& bot_id, const std::string& log_dir,
+                                           bool to_file) {
+  static std::mutex mu;
+  std::lock_guard lk(mu);
+  if (auto existing = spdlog::get(bot_id)) return existing;
+  static auto stderr_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  std::vector<spdlog::sink_ptr> sinks{stderr_sink};
+  if (to_file && !log_dir.empty()) {
+    fs::create_directories(log_dir);
+    sinks.push_back(
+        std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_dir + "/" + bot_id + ".log"));
+  }
+  auto logger = std::make_shared<spdlog::logger>(bot_id, sinks.begin(), sinks.end());
+  logger->set_formatter(intelmq_formatter());
+  spdlog::register_logger(logger);
+  return logger;
+}
+
+// ---------------------------------------------------------------------------------
+// Batches and nodes
+
+namespace {
+
+struct Batch {
+  std::vector<Message> msgs;
+  std::shared_ptr<Ticket> ticket;
+};
+using BatchPtr = std::shared_ptr<Batch>;
+
+/// Error policy of one bot (core.md §4).
+struct ErrorPolicy {
+  bool stop = false;
+  std::int64_t max_retries = 3;
+  double retry_delay = 15;
+  bool dump = true;
+  bool log_message = false;
+  bool log_exception = true;
+};
+
+/// Rate-limited logging of per-message problems: every one is counted, at
+/// most kBurst per second are written.
+class RateLimitedLog {
+ public:
+  template <typename... Args>
+  void error(spdlog::logger& log, fmt::format_string<Args...> f, Args&&... args) {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lk(mu_);
+    if (now - window_ > std::chrono::seconds(1)) {
+      if (suppressed_ > 0) log.warn("{} similar messages suppressed.", suppressed_);
+      window_ = now;
+      in_window_ = 0;
+      suppressed_ = 0;
+    }
+    if (++in_window_ <= kBurst) {
+      log.error(f, std::forward<Args>(args)...);
+    } else {
+      ++suppressed_;
+    }
+  }
+
+ private:
+  static constexpr int kBurst = 20;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point window_{};
+  int in_window_ = 0;
+  std::uint64_t suppressed_ = 0;
+};
+
+}  // namespace
+
+class BotNode {
+ public:
+  BotNode(Pipeline::Impl& p, const config::BotConfig& cfg, std::size_t index);
+
+  void handle(const BatchPtr& in);
+  /// Sends a fresh ingress batch to every target of `path`.
+  void route(std::size_t route_index, std::vector<Message>&& msgs,
+             const std::shared_ptr<Ticket>& ticket);
+  int route_index(std::string_view path) const {
+    for (std::size_t i = 0; i < routes_.size(); ++i)
+      if (routes_[i].first == path) return static_cast<int>(i);
+    return -1;
+  }
+
+  Pipeline::Impl& p_;
+  const config::BotConfig& cfg_;
+  std::size_t index_;
+  std::unique_ptr<api::BotContext> ctx_;
+  std::unique_ptr<api::Bot> bot_;
+  api::ParserBot* parser_ = nullptr;
+  api::ExpertBot* expert_ = nullptr;
+  api::OutputBot* output_ = nullptr;
+  api::CollectorBot* collector_ = nullptr;
+  std::unique_ptr<flow::function_node<BatchPtr>> node_;
+  std::vector<std::pair<std::string, std::vector<BotNode*>>> routes_;
+  int on_error_route_ = -1;
+  ErrorPolicy policy_;
+  BotStats stats_;
+  std::unique_ptr<DumpFile> dump_;
+  RateLimitedLog rlog_;
+  std::atomic<bool> stopped_{false};
+  std::mutex retained_mu_;
+  std::vector<BatchPtr> retained_;  ///< input kept (not acknowledged) after a stop
+  std::atomic<std::uint64_t> lb_counter_{0};
+
+  // collector thread
+  std::thread thread_;
+};
+
+struct Pipeline::Impl {
+  Pipeline& owner;
+  PipelineOptions opts;
+  std::size_t batch_size = 128;
+  std::size_t max_in_flight = 16;
+  std::unique_ptr<oneapi::tbb::global_control> gc;
+  std::unique_ptr<oneapi::tbb::task_arena> arena;
+  std::unique_ptr<flow::graph> g;
+  std::vector<std::unique_ptr<BotNode>> nodes;
+
+  std::mutex flight_mu;
+  std::condition_variable flight_cv;
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+
+  explicit Impl(Pipeline& o) : owner(o) {}
+
+  /// Blocks until one more ingress unit may enter; returns its ticket (or
+  /// nullptr if the pipeline is stopping).
+  std::shared_ptr<Ticket> acquire() {
+    std::unique_lock lk(flight_mu);
+    flight_cv.wait(lk, [&] { return owner.in_flight_.load() < max_in_flight || stopping_hard; });
+    auto n = owner.in_flight_.fetch_add(1) + 1;
+    auto seen = owner.max_in_flight_seen_.load();
+    while (n > seen && !owner.max_in_flight_seen_.compare_exchange_weak(seen, n)) {
+    }
+    return std::make_shared<Ticket>([this] {
+      {
+        std::lock_guard lk2(flight_mu);
+        owner.in_flight_.fetch_sub(1);
+      }
+      flight_cv.notify_all();
+    });
+  }
+  bool stopping_hard = false;
+
+  void wait_idle() {
+    std::unique_lock lk(flight_mu);
+    flight_cv.wait(lk, [&] { return owner.in_flight_.load() == 0; });
+  }
+};
+
+namespace {
+
+/// The Emitter a node hands its bot while it processes one input message.
+/// Sends are staged and committed only when the message succeeded, so a
+/// failed attempt leaves no partial output behind.
+class NodeEmitter final : public api::BatchEmitter {
+ public:
+  NodeEmitter(BotNode& n, std::vector<std::vector<Message>>& outs) : n_(n), outs_(outs) {}
+
+  void send(Message&& msg, std::string_view path, bool path_permissive) override {
+    int idx = n_.route_index(path);
+    if (idx < 0) {
+      if (path_permissive) return;
+      throw api::PipelineError("Path '" + std::string(path) + "' is not configured for bot '" +
+                               n_.cfg_.id + "'.");
+    }
+    staged_.emplace_back(idx, std::move(msg));
+  }
+  void dump(Message&& msg, std::string_view error) override {
+    // A parser's failed line: dumped now, sent to _on_error with the rest.
+    n_.stats_.dumped.fetch_add(1, std::memory_order_relaxed);
+    if (n_.policy_.dump && n_.dump_) n_.dump_->add(msg.serialize(), error);
+    if (n_.on_error_route_ >= 0) staged_.emplace_back(n_.on_error_route_, std::move(msg));
+  }
+  void drop(std::string_view) override {
+    n_.stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+  bool has_path(std::string_view path) const override { return n_.route_index(path) >= 0; }
+
+  void select(std::size_t index) override {
+    commit();
+    current_ = index;
+  }
+  void fail(std::size_t index, const std::exception& error) override {
+    staged_.clear();
+    failures_.emplace_back(index, error.what(), classify(error));
+  }
+
+  void commit() {
+    for (auto& [idx, m] : staged_) outs_[static_cast<std::size_t>(idx)].push_back(std::move(m));
+    staged_.clear();
+  }
+  void discard() { staged_.clear(); }
+
+  enum class Kind { Generic, InvalidValue, Pipeline, Config };
+  static Kind classify(const std::exception& e) {
+    if (auto* h = dynamic_cast<const harm::HarmonizationError*>(&e)) {
+      if (h->kind() == harm::ErrorKind::InvalidValue || h->kind() == harm::ErrorKind::DecodingError)
+        return Kind::InvalidValue;
+    }
+    if (dynamic_cast<const api::PipelineError*>(&e)) return Kind::Pipeline;
+    if (dynamic_cast<const api::ConfigError*>(&e)) return Kind::Config;
+    return Kind::Generic;
+  }
+
+  struct Failure {
+    Failure(std::size_t i, std::string w, Kind k) : index(i), what(std::move(w)), kind(k) {}
+    std::size_t index;
+    std::string what;
+    Kind kind;
+  };
+  std::vector<Failure> failures_;
+
+ private:
+  BotNode& n_;
+  std::vector<std::vector<Message>>& outs_;
+  std::vector<std::pair<int, Message>> staged_;
+  std::size_t current_ = 0;
+};
+
+}  // namespace
+
+BotNode::BotNode(Pipeline::Impl& p, const config::BotConfig& cfg, std::size_t index)
+    : p_(p), cfg_(cfg), index_(index) {
+  const auto& eng = p.owner.config().engine;
+  ctx_ = std::make_unique<api::BotContext>();
+  ctx_->bot_id = cfg.id;
+  ctx_->module = cfg.info->module;
+  ctx_->params = cfg.params;
+  ctx_->log = bot_logger(cfg.id, eng.log_dir, eng.log_to_files);
+  ctx_->log->set_level(level_from_name(cfg.params.get_string("logging_level", "INFO")));
+  ctx_->harmonization = eng.harmonization.empty()
+                            ? harm::Harmonization::default_instance()
+                            : harm::Harmonization::from_file(eng.harmonization);
+  ctx_->state_dir = eng.state_dir + "/bots/" + cfg.id;
+  fs::create_directories(ctx_->state_dir);
+
+  policy_.stop = cfg.params.get_string("error_procedure", "pass") == "stop";
+  policy_.max_retries = cfg.params.get_int("error_max_retries", 3);
+  policy_.retry_delay = cfg.params.get_float("error_retry_delay", 15);
+  policy_.dump = cfg.params.get_bool("error_dump_message", true);
+  policy_.log_message = cfg.params.get_bool("error_log_message", false);
+  policy_.log_exception = cfg.params.get_bool("error_log_exception", true);
+  dump_ =
+      std::make_unique<DumpFile>(eng.log_dir + "/" + cfg.id + ".dump", cfg.id, cfg.source_queue);
+
+  bot_ = cfg.info->factory();
+  switch (cfg.info->group) {
+    case BotGroup::Collector:
+      collector_ = dynamic_cast<api::CollectorBot*>(bot_.get());
+      break;
+    case BotGroup::Parser:
+      parser_ = dynamic_cast<api::ParserBot*>(bot_.get());
+      break;
+    case BotGroup::Expert:
+      expert_ = dynamic_cast<api::ExpertBot*>(bot_.get());
+      break;
+    case BotGroup::Output:
+      output_ = dynamic_cast<api::OutputBot*>(bot_.get());
+      break;
+  }
+  if (!collector_ && !parser_ && !expert_ && !output_)
+    throw std::logic_error("bot " + cfg.info->module + " does not derive from its group's base");
+  try {
+    bot_->init(*ctx_);
+  } catch (const api::ConfigError& e) {
+    throw std::runtime_error("bot '" + cfg.id + "': initialization failed: " + e.what());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("bot '" + cfg.id + "': initialization failed: " + e.what());
+  }
+  for (const auto& [path, queues] : cfg.destinations)
+    routes_.emplace_back(path, std::vector<BotNode*>{});
+  on_error_route_ = route_index("_on_error");
+
+  if (!collector_) {
+    auto concurrency = cfg.info->concurrent ? flow::unlimited : flow::serial;
+    node_ = std::make_unique<flow::function_node<BatchPtr>>(
+        *p.g, concurrency, [this](const BatchPtr& b) { handle(b); });
+  }
+}
+
+void BotNode::route(std::size_t ri, std::vector<Message>&& msgs,
+                    const std::shared_ptr<Ticket>& ticket) {
+  if (msgs.empty()) return;
+  auto& targets = routes_[ri].second;
+  {
+    std::lock_guard lk(stats_.paths_mu);
+    stats_.sent_per_path[routes_[ri].first] += msgs.size();
+  }
+  stats_.sent.fetch_add(msgs.size(), std::memory_order_relaxed);
+  if (targets.empty()) return;  // a path whose queues nobody reads (checked at load)
+  const bool load_balance = cfg_.params.get_bool("load_balance", false);
+  const std::size_t bs = p_.batch_size;
+  auto push = [&](BotNode* t, std::vector<Message>&& part) {
+    auto b = std::make_shared<Batch>();
+    b->msgs = std::move(part);
+    b->ticket = ticket;
+    t->node_->try_put(b);
+  };
+  auto split_to = [&](BotNode* t, std::vector<Message>&& all) {
+    if (all.size() <= bs) {
+      push(t, std::move(all));
+      return;
+    }
+    for (std::size_t off = 0; off < all.size(); off += bs) {
+      std::size_t end = std::min(all.size(), off + bs);
+      std::vector<Message> part;
+      part.reserve(end - off);
+      for (std::size_t i = off; i < end; ++i) part.push_back(std::move(all[i]));
+      push(t, std::move(part));
+    }
+  };
+  if (load_balance) {
+    BotNode* t = targets[lb_counter_.fetch_add(1) % targets.size()];
+    split_to(t, std::move(msgs));
+    return;
+  }
+  for (std::size_t i = 0; i + 1 < targets.size(); ++i) {
+    std::vector<Message> copy = msgs;
+    split_to(targets[i], std::move(copy));
+  }
+  split_to(targets.back(), std::move(msgs));
+}
+
+void BotNode::handle(const BatchPtr& in) {
+  if (stopped_.load()) {
+    std::lock_guard lk(retained_mu_);
+    retained_.push_back(in);
+    return;
+  }
+  auto& msgs = in->msgs;
+  stats_.received.fetch_add(msgs.size(), std::memory_order_relaxed);
+  std::vector<std::vector<Message>> outs(routes_.size());
+  NodeEmitter em(*this, outs);
+
+  // The policy for one failed input message: retry, then dump / _on_error / stop.
+  auto give_up = [&](Message& m, const std::string& what, NodeEmitter::Kind kind) {
+    if (kind == NodeEmitter::Kind::InvalidValue)
+      rlog_.error(*ctx_->log, "Found an invalid value that violates the harmonization rules: {}",
+                  what);
+    else if (policy_.log_exception)
+      rlog_.error(*ctx_->log, "Bot has found a problem: {}", what);
+    else
+      rlog_.error(*ctx_->log, "Bot has found a problem.");
+    if (policy_.log_message) ctx_->log->info("Current Message(event): {}", m.serialize());
+    stats_.dumped.fetch_add(1, std::memory_order_relaxed);
+    if (policy_.dump) dump_->add(m.serialize(), what);
+    if (on_error_route_ >= 0)
+      outs[static_cast<std::size_t>(on_error_route_)].push_back(std::move(m));
+    if (policy_.stop || kind == NodeEmitter::Kind::Config) {
+      ctx_->log->error(
+          "Bot stopped: error_procedure is 'stop'. Its input stays queued until a restart or "
+          "reload.");
+      stopped_.store(true);
+    }
+  };
+  auto run_one = [&](Message& m, auto&& fn) -> bool {
+    const bool keep_original = policy_.max_retries > 0;
+    std::optional<Message> original;
+    if (keep_original) original.emplace(m);
+    for (std::int64_t attempt = 0;; ++attempt) {
+      try {
+        fn(m);
+        em.commit();
+        return true;
+      } catch (const std::exception& e) {
+        em.discard();
+        stats_.errors.fetch_add(1, std::memory_order_relaxed);
+        auto kind = NodeEmitter::classify(e);
+        if (attempt < policy_.max_retries && kind == NodeEmitter::Kind::Generic &&
+            !p_.stopping.load()) {
+          rlog_.error(*ctx_->log, "Bot has found a problem: {}. Bot will continue in {} seconds.",
+                      e.what(), policy_.retry_delay);
+          std::this_thread::sleep_for(std::chrono::duration<double>(policy_.retry_delay));
+          m = *original;
+          continue;
+        }
+        give_up(m, e.what(), kind);
+        return false;
+      }
+    }
+  };
+
+  std::size_t i = 0;
+  if (parser_) {
+    for (; i < msgs.size() && !stopped_.load(); ++i) {
+      run_one(msgs[i], [&](Message& m) { parser_->process(m, em); });
+    }
+  } else if (output_) {
+    for (; i < msgs.size() && !stopped_.load(); ++i) {
+      run_one(msgs[i], [&](Message& m) { output_->process(m); });
+    }
+    try {
+      output_->flush();
+    } catch (const std::exception& e) {
+      // The batch could not be delivered: count each message as failed.
+      for (auto& m : msgs)
+        give_up(m, std::string("flush failed: ") + e.what(), NodeEmitter::Kind::Generic);
+    }
+  } else if (expert_) {
+    std::span<Message> all(msgs);
+    try {
+      expert_->process_batch(all, em);
+      em.select(0);  // commits the last event's sends
+    } catch (const std::exception& e) {
+      // process_batch itself failed (not per event): every event failed.
+      em.discard();
+      for (std::size_t k = 0; k < msgs.size(); ++k) em.fail(k, e);
+    }
+    for (auto& f : em.failures_) {
+      if (stopped_.load()) break;
+      stats_.errors.fetch_add(1, std::memory_order_relaxed);
+      Message& m = msgs[f.index];
+      bool ok = false;
+      if (f.kind == NodeEmitter::Kind::Generic) {
+        for (std::int64_t attempt = 0; attempt < policy_.max_retries && !ok; ++attempt) {
+          std::this_thread::sleep_for(std::chrono::duration<double>(policy_.retry_delay));
+          try {
+            expert_->process(m, em);
+            em.commit();
+            ok = true;
+          } catch (const std::exception&) {
+            em.discard();
+            stats_.errors.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
+      if (!ok) give_up(m, f.what, f.kind);
+    }
+    i = msgs.size();
+  }
+  if (i < msgs.size()) {
+    // Stopped part way: keep the rest of the batch unacknowledged.
+    auto rest = std::make_shared<Batch>();
+    for (std::size_t k = i; k < msgs.size(); ++k) rest->msgs.push_back(std::move(msgs[k]));
+    rest->ticket = in->ticket;
+    std::lock_guard lk(retained_mu_);
+    retained_.push_back(rest);
+  }
+  if (stats_.dumped.load(std::memory_order_relaxed) > 0 && !dump_->flush())
+    ctx_->log->critical("Could not write dump file {}.", dump_->path());
+  for (std::size_t r = 0; r < outs.size(); ++r) route(r, std::move(outs[r]), in->ticket);
+}
+
+// ---------------------------------------------------------------------------------
+// Collectors
+
+namespace {
+
+/// What a collector sends to: each report becomes one ingress unit (a ticket),
+/// waiting for room under the in-flight bound first.
+class CollectorEmitter final : public api::Emitter {
+ public:
+  explicit CollectorEmitter(BotNode& n) : n_(n) {}
+  void send(Message&& msg, std::string_view path, bool path_permissive) override {
+    int idx = n_.route_index(path);
+    if (idx < 0) {
+      if (path_permissive) return;
+      throw api::PipelineError("Path '" + std::string(path) + "' is not configured for bot '" +
+                               n_.cfg_.id + "'.");
+    }
+    auto ticket = n_.p_.acquire();
+    std::vector<Message> one;
+    one.push_back(std::move(msg));
+    n_.p_.arena->execute([&] { n_.route(static_cast<std::size_t>(idx), std::move(one), ticket); });
+  }
+  void dump(Message&& msg, std::string_view error) override {
+    n_.stats_.dumped.fetch_add(1);
+    n_.dump_->add(msg.serialize(), error);
+    n_.dump_->flush();
+  }
+  bool has_path(std::string_view path) const override { return n_.route_index(path) >= 0; }
+
+ private:
+  BotNode& n_;
+};
+
+void run_collector(BotNode& n) {
+  CollectorEmitter em(n);
+  const double rate_limit = n.cfg_.params.get_float("rate_limit", 0);
+  const bool drain = n.p_.opts.drain;
+  const bool scheduled = n.cfg_.run_mode == "scheduled";
+  while (!n.p_.stopping.load()) {
+    std::int64_t attempt = 0;
+    while (true) {
+      try {
+        n.collector_->collect(em);
+        n.stats_.received.fetch_add(1);
+        break;
+      } catch (const std::exception& e) {
+        n.stats_.errors.fetch_add(1);
+        n.ctx_->log->error("Bot has found a problem: {}", e.what());
+        if (++attempt > n.policy_.max_retries || n.p_.stopping.load()) break;
+        std::unique_lock lk(n.p_.stop_mu);
+        n.p_.stop_cv.wait_for(lk, std::chrono::duration<double>(n.policy_.retry_delay),
+                              [&] { return n.p_.stopping.load(); });
+      }
+    }
+    if (drain || scheduled) break;
+    std::unique_lock lk(n.p_.stop_mu);
+    n.p_.stop_cv.wait_for(lk, std::chrono::duration<double>(std::max(rate_limit, 0.05)),
+                          [&] { return n.p_.stopping.load(); });
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------
+// Pipeline
+
+Pipeline::Pipeline(const config::GraphConfig& cfg, PipelineOptions opts)
+    : cfg_(cfg), impl_(std::make_unique<Impl>(*this)) {
+  impl_->opts = opts;
+  impl_->batch_size = std::max<std::size_t>(1, cfg_.engine.batch_size);
+  impl_->max_in_flight = std::max<std::size_t>(1, cfg_.engine.max_in_flight);
+  int threads = cfg_.engine.threads > 0 ? cfg_.engine.threads
+                                        : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, threads);
+  // Collector and main threads do not run graph work: give the arena `threads`
+  // worker slots, none reserved for masters.
+  impl_->gc = std::make_unique<oneapi::tbb::global_control>(
+      oneapi::tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads) + 1);
+  impl_->arena = std::make_unique<oneapi::tbb::task_arena>(threads, 0);
+  fs::create_directories(cfg_.engine.log_dir);
+  impl_->arena->execute([&] {
+    impl_->g = std::make_unique<flow::graph>();
+    for (std::size_t i = 0; i < cfg_.bots.size(); ++i) {
+      const auto& b = cfg_.bots[i];
+      if (!b.enabled) continue;
+      impl_->nodes.push_back(std::make_unique<BotNode>(*impl_, b, i));
+    }
+  });
+  auto node_of = [&](std::size_t cfg_index) -> BotNode* {
+    for (auto& n : impl_->nodes)
+      if (n->index_ == cfg_index) return n.get();
+    return nullptr;
+  };
+  for (const auto& e : cfg_.edges) {
+    BotNode* from = node_of(e.from);
+    BotNode* to = node_of(e.to);
+    if (!from || !to || !to->node_) continue;  // disabled end
+    int r = from->route_index(e.path);
+    if (r >= 0) from->routes_[static_cast<std::size_t>(r)].second.push_back(to);
+  }
+}
+
+Pipeline::~Pipeline() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void Pipeline::start() {
+  for (auto& n : impl_->nodes) {
+    if (!n->collector_) continue;
+    BotNode* np = n.get();
+    n->thread_ = std::thread([np] { run_collector(*np); });
+  }
+}
+
+void Pipeline::wait_drained() {
+  for (auto& n : impl_->nodes)
+    if (n->thread_.joinable()) n->thread_.join();
+  impl_->arena->execute([&] { impl_->g->wait_for_all(); });
+  bool any_stopped = false;
+  for (auto& n : impl_->nodes) any_stopped = any_stopped || n->stopped_.load();
+  if (!any_stopped) impl_->wait_idle();
+}
+
+void Pipeline::stop() {
+  if (!impl_ || !impl_->g) return;
+  {
+    std::lock_guard lk(impl_->stop_mu);
+    impl_->stopping.store(true);
+  }
+  impl_->stop_cv.notify_all();
+  {
+    std::lock_guard lk(impl_->flight_mu);
+    impl_->stopping_hard = true;
+  }
+  impl_->flight_cv.notify_all();
+  for (auto& n : impl_->nodes)
+    if (n->thread_.joinable()) n->thread_.join();
+  impl_->arena->execute([&] { impl_->g->wait_for_all(); });
+  for (auto& n : impl_->nodes) {
+    try {
+      n->bot_->shutdown();
+    } catch (const std::exception& e) {
+      n->ctx_->log->error("Shutdown failed: {}", e.what());
+    }
+    n->dump_->flush();
+    std::lock_guard lk(n->retained_mu_);
+    n->retained_.clear();
+  }
+  impl_->arena->execute([&] {
+    impl_->nodes.clear();
+    impl_->g.reset();
+  });
+}
+
+void Pipeline::inject(const std::string& bot_id, harm::Message msg) {
+  for (auto& n : impl_->nodes) {
+    if (n->cfg_.id != bot_id) continue;
+    if (!n->node_) throw std::runtime_error("bot '" + bot_id + "' has no input (collector)");
+    auto ticket = impl_->acquire();
+    auto b = std::make_shared<Batch>();
+    b->msgs.push_back(std::move(msg));
+    b->ticket = std::move(ticket);
+    BotNode* np = n.get();
+    impl_->arena->execute([&] { np->node_->try_put(b); });
+    return;
+  }
+  throw std::runtime_error("no running bot '" + bot_id + "'");
+}
+
+std::vector<std::pair<std::string, const BotStats*>> Pipeline::stats() const {
+  std::vector<std::pair<std::string, const BotStats*>> out;
+  for (const auto& n : impl_->nodes) out.emplace_back(n->cfg_.id, &n->stats_);
+  return out;
+}
+
+bool Pipeline::bot_stopped(const std::string& bot_id) const {
+  for (const auto& n : impl_->nodes)
+    if (n->cfg_.id == bot_id) return n->stopped_.load();
+  return false;
+}
+
+}  // namespace intelflow::graph

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+#include "engine/runtime/daemon.hpp"
+
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <spdlog/spdlog.h>
+
+#include "engine/config/graph_config.hpp"
+#include "engine/graph/pipeline.hpp"
+
+namespace intelflow::runtime {
+
+namespace {
+
+void print_issues(const config::LoadResult& r, std::ostream& os) {
+  for (const auto& i : r.issues) os << i.format() << "\n";
+}
+
+void print_summary(const graph::Pipeline& p, std::ostream& out) {
+  out << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>8}\n", "bot", "received", "sent", "dumped",
+                     "errors");
+  for (const auto& [id, s] : p.stats()) {
+    out << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>8}\n", id, s->received.load(),
+                       s->sent.load(), s->dumped.load(), s->errors.load());
+  }
+}
+
+}  // namespace
+
+int check_graph(const std::string& graph_file, std::ostream& out, bool quiet) {
+  auto r = config::load_graph(graph_file);
+  std::size_t errors = 0;
+  for (const auto& i : r.issues) {
+    if (i.level == config::ConfigIssue::Level::Error) ++errors;
+    if (!quiet || i.level == config::ConfigIssue::Level::Error) out << i.format() << "\n";
+  }
+  if (errors == 0 && r.ok()) {
+    if (!quiet) out << "No issues found.\n";
+    return 0;
+  }
+  out << fmt::format("{} error(s) found in {}; the daemon would refuse to start.\n", errors,
+                     graph_file);
+  return 1;
+}
+
+int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
+  config::LoadOptions lo;
+  lo.state_dir = opts.state_dir;
+  auto loaded = config::load_graph(opts.graph_file, lo);
+  print_issues(loaded, err);
+  if (!loaded.ok()) {
+    err << "intelflow: refusing to start: " << opts.graph_file << " has errors (see above).\n";
+    return 2;
+  }
+
+  // Signals are taken synchronously on this thread; block them everywhere.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  std::unique_ptr<graph::Pipeline> pipeline;
+  try {
+    pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{opts.drain});
+  } catch (const std::exception& e) {
+    err << "intelflow: " << e.what() << "\n";
+    return 2;
+  }
+  auto started = std::chrono::steady_clock::now();
+  pipeline->start();
+
+  if (opts.drain) {
+    pipeline->wait_drained();
+    pipeline->stop();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!opts.quiet) {
+      out << fmt::format("intelflow: drained {} in {:.3f} s\n", opts.graph_file, secs);
+      print_summary(*pipeline, out);
+      out << "dumps and logs: " << loaded.graph->engine.log_dir << "\n";
+    }
+    return 0;
+  }
+
+  sd_notify(0, "READY=1");
+  std::uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  timespec tick{};
+  tick.tv_sec = 1;
+  if (watchdog) {
+    auto half = watchdog_usec / 2;
+    tick.tv_sec = static_cast<time_t>(half / 1000000);
+    tick.tv_nsec = static_cast<long>((half % 1000000) * 1000);
+  }
+  while (true) {
+    siginfo_t info{};
+    int sig = sigtimedwait(&set, &info, &tick);
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+    if (sig < 0) continue;  // timeout / EINTR
+    if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::info("Received {}: stopping collectors and draining.",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      sd_notify(0, "STOPPING=1");
+      pipeline->stop();
+      return 0;
+    }
+    if (sig == SIGHUP) {
+      sd_notify(0, "RELOADING=1");
+      auto fresh = config::load_graph(opts.graph_file, lo);
+      if (!fresh.ok()) {
+        print_issues(fresh, err);
+        spdlog::error("Reload refused: {} has errors; the running graph continues.",
+                      opts.graph_file);
+        sd_notify(0, "READY=1");
+        continue;
+      }
+      spdlog::info("Reloading {}: draining the running graph.", opts.graph_file);
+      pipeline->stop();
+      pipeline.reset();
+      try {
+        pipeline = std::make_unique<graph::Pipeline>(*fresh.graph, graph::PipelineOptions{false});
+      } catch (const std::exception& e) {
+        spdlog::error("Reload failed: {}; restarting the previous graph.", e.what());
+        pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{false});
+        pipeline->start();
+        sd_notify(0, "READY=1");
+        continue;
+      }
+      loaded = std::move(fresh);
+      pipeline->start();
+      spdlog::info("Reload done.");
+      sd_notify(0, "READY=1");
+    }
+  }
+}
+
+}  // namespace intelflow::runtime
