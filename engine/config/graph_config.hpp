@@ -90,6 +90,9 @@ struct GraphConfig {
 struct LoadOptions {
   std::optional<std::string> state_dir;  ///< --state-dir: overrides the file
   bool include_disabled = true;          ///< disabled bots are loaded but not run
+  /// Destination queues that no bot of the file reads are accepted (they go to
+  /// PipelineOptions::sink). Off: such a queue is an error.
+  bool allow_external_queues = false;
 };
 
 struct LoadResult {

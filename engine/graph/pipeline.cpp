@@ -372,7 +372,10 @@ void BotNode::route(std::size_t ri, std::vector<Message>&& msgs,
     stats_.sent_per_path[routes_[ri].first] += msgs.size();
   }
   stats_.sent.fetch_add(msgs.size(), std::memory_order_relaxed);
-  if (targets.empty()) return;  // a path whose queues nobody reads (checked at load)
+  if (targets.empty()) {  // a path whose queues no local bot reads
+    if (p_.opts.sink) p_.opts.sink(cfg_.id, routes_[ri].first, std::move(msgs));
+    return;
+  }
   const bool load_balance = cfg_.params.get_bool("load_balance", false);
   const std::size_t bs = p_.batch_size;
   auto push = [&](BotNode* t, std::vector<Message>&& part) {

@@ -55,6 +55,12 @@ struct BotStats {
 
 struct PipelineOptions {
   bool drain = false;  ///< collectors run one round only
+  /// Receives messages sent on a path whose queues no bot of this graph reads
+  /// (conformance harness, tests; later: broker edges). Called on TBB workers,
+  /// possibly concurrently. Unset: such messages count as delivered.
+  std::function<void(const std::string& bot_id, const std::string& path,
+                     std::vector<harm::Message>&& msgs)>
+      sink;
 };
 
 class BotNode;
