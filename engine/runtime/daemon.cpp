@@ -72,7 +72,7 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
 
   std::unique_ptr<graph::Pipeline> pipeline;
   try {
-    pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{opts.drain});
+    pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{.drain = opts.drain, .sink = {}});
   } catch (const std::exception& e) {
     err << "intelflow: " << e.what() << "\n";
     return 2;
@@ -128,10 +128,10 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       pipeline->stop();
       pipeline.reset();
       try {
-        pipeline = std::make_unique<graph::Pipeline>(*fresh.graph, graph::PipelineOptions{false});
+        pipeline = std::make_unique<graph::Pipeline>(*fresh.graph, graph::PipelineOptions{.drain = false, .sink = {}});
       } catch (const std::exception& e) {
         spdlog::error("Reload failed: {}; restarting the previous graph.", e.what());
-        pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{false});
+        pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{.drain = false, .sink = {}});
         pipeline->start();
         sd_notify(0, "READY=1");
         continue;
