@@ -216,7 +216,11 @@ class HarmonizationSuite final : public Suite {
       try {
         if (!helper) throw std::invalid_argument("runner: unknown helper " + helper_name);
         const Value input = to_value(e.at("input"));
-        const std::string format = e.value("format", "");
+        // convert(value, None) is the fuzzy default; the C++ API has no None format.
+        const Json* fmt = field(e, "format");
+        const std::string format = !fmt || fmt->is_null()
+                                       ? (helper_name == "convert" ? "fuzzy" : "")
+                                       : fmt->get<std::string>();
         pin_clock(e, meta_clock);
         auto out = Outcome::capture([&] { return (*helper)(input, format); });
         compare_outcome(e.value("output", Json()), field(e, "error"), out, "output", diffs);

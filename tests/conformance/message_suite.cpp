@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Suite "message": message_vectors.json scenarios, run against harmonization/message.hpp.
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -204,9 +205,44 @@ bool arg_bool(const Json& args, const char* name, bool dflt) {
   return a.get<bool>();
 }
 
+/// The arguments each op takes (VECTORS.md); anything else is a runner error, so a
+/// new argument in the vectors is never silently ignored.
+void check_args(const std::string& op, const Json& args) {
+  static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> kArgs = {
+      {"add", {"key", "value", "sanitize", "overwrite", "ignore", "raise_failure"}},
+      {"change", {"key", "value", "sanitize"}},
+      {"update", {"items"}},
+      {"get", {"key", "default"}},
+      {"getitem", {"key"}},
+      {"contains", {"key"}},
+      {"delete", {"key"}},
+      {"keys", {}},
+      {"finditems", {"prefix"}},
+      {"is_valid", {"key", "value", "sanitize"}},
+      {"hash", {"filter_keys", "filter_type"}},
+      {"to_dict", {"hierarchical", "with_type", "jsondict_as_string"}},
+      {"to_json", {"hierarchical", "with_type", "jsondict_as_string"}},
+      {"serialize", {}},
+      {"copy", {}},
+      {"deep_copy", {}},
+      {"set_default_value", {"value"}},
+      {"equals_fresh", {"kind", "init"}},
+  };
+  for (const auto& [name, known] : kArgs) {
+    if (name != op) continue;
+    for (auto it = args.begin(); it != args.end(); ++it) {
+      if (std::find(known.begin(), known.end(), it.key()) == known.end())
+        throw ScenarioError("unsupported argument " + it.key() + " of op " + op);
+    }
+    return;
+  }
+  throw ScenarioError("unknown op " + op);
+}
+
 /// Runs one op; returns its Outcome. `json_text` is set when the result is a JSON text.
 Outcome run_op(State& st, const std::string& op, const Json& args, bool& json_text) {
   json_text = false;
+  check_args(op, args);
   if (op == "add") {
     const std::string key = arg_string(args, "key");
     Value value = to_value(arg(args, "value"));
