@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "  --json REPORT   write every result, the counts and skipped_modules as JSON\n"
     "  --filter GLOB   select by id (IPAddress/*, from_fuzzy/*, scenario/01*), scenario\n"
     "                  name, or bot module; may be repeated (any match selects)\n"
-    "  --verbose       print passes, skips and every diff of a failure\n";
+    "  --verbose       print passes, skips, every diff of a failure and per-group counts\n";
 
 }  // namespace
 
@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
     status = 2;
   }
 
+  if (opts.verbose) std::cout << "per group:\n" << report.group_table();
   std::cout << report.summary_line() << std::endl;
 
   if (!json_path.empty()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <fnmatch.h>
 
+#include <array>
 #include <iostream>
 
 #include "tests/conformance/suite.hpp"
@@ -77,6 +78,25 @@ void Report::skip(std::string id, std::string_view suite, std::string reason, st
                             {}});
 }
 
+std::map<std::string, std::array<std::size_t, 3>> Report::group_counts() const {
+  std::map<std::string, std::array<std::size_t, 3>> out;
+  for (const auto& r : results_) {
+    // "IPAddress/012" → IPAddress, "scenario/001" → scenario, bot cases → their group.
+    std::string group = r.id.substr(0, r.id.find('/'));
+    ++out[group][static_cast<std::size_t>(r.status)];
+  }
+  return out;
+}
+
+std::string Report::group_table() const {
+  std::string out;
+  for (const auto& [group, c] : group_counts()) {
+    out += "  " + group + ": " + std::to_string(c[0]) + " passed, " + std::to_string(c[1]) +
+           " failed, " + std::to_string(c[2]) + " skipped\n";
+  }
+  return out;
+}
+
 std::string Report::summary_line() const {
   return "conformance: " + std::to_string(passed_) + " passed, " + std::to_string(failed_) +
          " failed, " + std::to_string(skipped_) + " skipped of " + std::to_string(total());
@@ -92,6 +112,11 @@ Json Report::to_json() const {
   for (const auto& [module, n] : skipped_modules_)
     mods.push_back({{"module", module}, {"cases", n}});
   j["skipped_modules"] = std::move(mods);
+  Json groups = Json::object();
+  for (const auto& [group, c] : group_counts()) {
+    groups[group] = {{"passed", c[0]}, {"failed", c[1]}, {"skipped", c[2]}};
+  }
+  j["groups"] = std::move(groups);
   Json results = Json::array();
   for (const auto& r : results_) {
     Json e;

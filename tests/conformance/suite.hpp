@@ -4,6 +4,7 @@
 /// Suite interface every kind of conformance data (harmonization vectors,
 /// message scenarios, bot cases) implements.
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -29,6 +30,7 @@ struct Options {
   bool selected(std::string_view id, std::string_view alt = {}) const;
 };
 
+/// The order matters: Report::group_counts indexes by it.
 enum class Status { Passed, Failed, Skipped };
 std::string_view status_name(Status s) noexcept;
 
@@ -69,7 +71,11 @@ class Report {
 
   /// "conformance: P passed, F failed, S skipped of N"
   std::string summary_line() const;
-  /// Every result plus counts and skipped_modules, as JSON.
+  /// Per id prefix (type, helper, "scenario", bot group): passed / failed / skipped.
+  std::map<std::string, std::array<std::size_t, 3>> group_counts() const;
+  /// group_counts() as indented text lines.
+  std::string group_table() const;
+  /// Every result plus counts, per-group counts and skipped_modules, as JSON.
   Json to_json() const;
 
  private:
