@@ -20,7 +20,25 @@ namespace intelflow::harm {
 enum class MessageKind : std::uint8_t { Event, Report };
 std::string_view kind_name(MessageKind k) noexcept;  // "Event" / "Report"
 
-class Regex;  // PCRE2 wrapper, defined in harmonization.cpp
+/// A compiled regex of harmonization.conf (PCRE2 + JIT, UTF and Unicode
+/// properties on, like Python's `re` on str). Immutable, thread-safe.
+class Regex {
+ public:
+  Regex(std::string_view pattern, bool caseless);
+  ~Regex();
+  Regex(const Regex&) = delete;
+  Regex& operator=(const Regex&) = delete;
+  /// Python re.search(pattern, subject[, re.IGNORECASE]) is not None.
+  bool search(std::string_view subject) const;
+  const std::string& pattern() const noexcept { return pattern_; }
+  bool caseless() const noexcept { return caseless_; }
+
+ private:
+  std::string pattern_;
+  bool caseless_;
+  void* code_;  // pcre2_code_8*
+  bool jit_;
+};
 
 /// One harmonization field.
 struct FieldSpec {
@@ -34,7 +52,7 @@ struct FieldSpec {
 };
 
 /// Result of the constraint checks of add() step 7.
-enum class Check : std::uint8_t { Ok, TypeInvalid, TooLong, RegexMismatch };
+enum class Check : std::uint8_t { Ok, TypeInvalid, TooLong, RegexMismatch, IRegexMismatch };
 
 class Harmonization {
  public:
@@ -54,6 +72,16 @@ class Harmonization {
 
   /// Step 7 of add(): type.is_valid, then length, regex, iregex.
   Check check(const FieldSpec& f, const Value& v) const;
+  /// Step 7 without the type check: length (len(str(v)) in code points), then
+  /// regex and iregex (Python re.search on str(v)). Used for JSONDict sub-items.
+  Check check_constraints(const FieldSpec& f, const Value& v) const;
+
+  /// The JSONDict field a sub-item key `<field>.<rest>` belongs to: the field
+  /// named by the first dot-segment, if any (of any type; callers check it).
+  const FieldSpec* parent_field(MessageKind kind, std::string_view key) const noexcept;
+  /// True if both configurations of `kind` have the same fields with the same
+  /// type, description and constraints (Python compares the config dicts).
+  bool same_fields(MessageKind kind, const Harmonization& other) const noexcept;
 
   ~Harmonization();
   Harmonization();

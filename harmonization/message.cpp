@@ -1,35 +1,949 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// STUB: to be replaced by the real implementation.
 #include "harmonization/message.hpp"
 
+#include <openssl/evp.h>
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <unordered_map>
+
+#include "harmonization/datetime.hpp"
+#include "harmonization/pyfmt.hpp"
+#include "harmonization/types.hpp"
+
 namespace intelflow::harm {
+
 namespace {
-[[noreturn]] void todo(const char* f) { throw HarmonizationError(ErrorKind::ValueError, std::string("not implemented: ") + f); }
+
+constexpr std::string_view kExtra = "extra";
+constexpr std::string_view kTypeKey = "__type";
+constexpr std::string_view kTimeObservation = "time.observation";
+
+inline bool is_ignored_value(const Value& v) noexcept {
+  if (v.is_null()) return true;
+  if (!v.is_string()) return false;
+  const std::string& s = v.as_string();
+  switch (s.size()) {
+    case 0:
+      return true;
+    case 1:
+      return s[0] == '-';
+    case 3:
+      return s == "N/A";
+    default:
+      return false;
+  }
+}
+
+inline bool starts_with_extra_dot(std::string_view k) noexcept {
+  return k.size() > 6 && k.compare(0, 6, "extra.") == 0;
+}
+
+std::string py_repr(std::string_view s) {
+  std::string out;
+  py::append_str_repr(out, s);
+  return out;
+}
+
+[[noreturn]] void raise(ErrorKind k, std::string msg) {
+  throw HarmonizationError(k, msg);
+}
+
+[[noreturn]] void raise_key_exists(std::string_view key) {
+  raise(ErrorKind::KeyExists, "key " + py_repr(key) + " already exists");
+}
+
+[[noreturn]] void raise_key_error(std::string_view key) {
+  raise(ErrorKind::KeyError, py_repr(key));
+}
+
+[[noreturn]] void raise_invalid_value(std::string_view key, const Value& v,
+                                      std::string_view reason) {
+  std::string msg = "invalid value ";
+  py::append_repr(msg, v);
+  msg += " (<class '";
+  msg += py::type_name(v);
+  msg += "'>) for key ";
+  msg += py_repr(key);
+  if (!reason.empty()) {
+    msg += ": ";
+    msg += reason;
+  }
+  raise(ErrorKind::InvalidValue, std::move(msg));
+}
+
+[[noreturn]] void raise_no_subitem(const FieldSpec& parent, std::string_view what) {
+  raise(ErrorKind::ValueError, "AttributeError: type object '" +
+                                   std::string(type_name(parent.type)) + "' has no attribute '" +
+                                   std::string(what) + "'");
+}
+
+[[noreturn]] void raise_type_key_config() {
+  raise(ErrorKind::ValueError, "TypeError: 'NoneType' object is not subscriptable");
+}
+
+std::string check_reason(const FieldSpec& f, Check c, const Value& v) {
+  switch (c) {
+    case Check::Ok:
+      return {};
+    case Check::TypeInvalid:
+      return "is_valid returned False.";
+    case Check::TooLong:
+      return "too long: " + std::to_string(py::str_len(v)) + " > " +
+             std::to_string(f.length.value_or(0)) + ".";
+    case Check::RegexMismatch:
+      return "regex did not match.";
+    case Check::IRegexMismatch:
+      return "regex (case insensitive) did not match.";
+  }
+  return {};
+}
+
+/// Python `value in ignore` for the deprecated ignore argument.
+bool in_ignore(const Value& value, const Value& ignore) {
+  auto bad = [&]() -> bool {
+    raise(ErrorKind::InvalidArgument,
+          "Argument 'ignore' is invalid. Should be 'list or tuple'. Got <class '" +
+              std::string(py::type_name(ignore)) + "'>.");
+  };
+  switch (ignore.kind()) {
+    case Kind::List:
+      for (const auto& x : ignore.as_list())
+        if (x == value) return true;
+      return false;
+    case Kind::String:
+      if (!value.is_string()) return bad();
+      return ignore.as_string().find(value.as_string()) != std::string::npos;
+    case Kind::Bytes:
+      if (value.is_bytes()) return ignore.as_string().find(value.as_string()) != std::string::npos;
+      if (value.is_int() && value.as_int() >= 0 && value.as_int() < 256)
+        return ignore.as_string().find(static_cast<char>(value.as_int())) != std::string::npos;
+      return bad();
+    case Kind::Dict:
+      if (value.is_list() || value.is_dict()) return bad();
+      if (!value.is_string()) return false;
+      for (const auto& kv : ignore.as_dict())
+        if (kv.first == value.as_string()) return true;
+      return false;
+    default:
+      return bad();
+  }
+}
+
+/// Dict item assignment: replace in place, or append.
+void dict_set(Value::Dict& d, std::string_view k, const Value& v) {
+  for (auto& kv : d) {
+    if (kv.first == k) {
+      kv.second = v;
+      return;
+    }
+  }
+  d.emplace_back(std::string(k), v);
+}
+
+Value* dict_find(Value::Dict& d, std::string_view k) noexcept {
+  for (auto& kv : d)
+    if (kv.first == k) return &kv.second;
+  return nullptr;
+}
+
+void split_dots(std::string_view key, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = key.find('.', start);
+    if (dot == std::string_view::npos) {
+      out.push_back(key.substr(start));
+      return;
+    }
+    out.push_back(key.substr(start, dot - start));
+    start = dot + 1;
+  }
+}
+
 }  // namespace
-Message::Message(MessageKind kind, std::shared_ptr<const Harmonization> harm) : kind_(kind), harm_(std::move(harm)) {}
-Message Message::new_report(std::shared_ptr<const Harmonization>) { todo("x"); }
-AddResult Message::add(std::string_view, Value, const AddOptions&) { todo("x"); }
-AddResult Message::change(std::string_view, Value, bool) { todo("x"); }
-void Message::update(const std::vector<std::pair<std::string, Value>>&) { todo("x"); }
-bool Message::is_valid(std::string_view, const Value&, bool) const { todo("x"); }
-bool Message::contains(std::string_view) const noexcept { return false; }
-const Value* Message::find(std::string_view) const noexcept { return nullptr; }
-Value Message::getitem(std::string_view) const { todo("x"); }
-Value Message::get(std::string_view, const Value&) const { todo("x"); }
-void Message::remove(std::string_view) { todo("x"); }
-bool Message::erase(std::string_view) noexcept { return false; }
-std::vector<std::string> Message::keys() const { todo("x"); }
-std::vector<std::pair<std::string, Value>> Message::finditems(std::string_view) const { todo("x"); }
-std::string Message::serialize() const { todo("x"); }
-void Message::serialize_to(std::string&) const { todo("x"); }
-Value Message::to_dict(bool, bool, bool) const { todo("x"); }
-std::string Message::to_json(bool, bool) const { todo("x"); }
-void Message::to_json_to(std::string&, bool, bool) const { todo("x"); }
-std::string Message::hash(const std::vector<std::string>&, std::string_view) const { todo("x"); }
-Message Message::unserialize(std::string_view, std::shared_ptr<const Harmonization>, std::optional<MessageKind>) { todo("x"); }
-Message Message::from_dict(const std::vector<std::pair<std::string, Value>>&, std::shared_ptr<const Harmonization>, std::optional<MessageKind>) { todo("x"); }
-Message Message::event_from_report(const Message&, const std::vector<std::string>&) { todo("x"); }
-Message Message::report_from_event(const Message&) { todo("x"); }
-Message Message::deep_copy() const { todo("x"); }
-bool operator==(const Message& a, const Message& b) noexcept { return a.kind_ == b.kind_ && a.entries_.size() == b.entries_.size(); }
+
+// --- construction ------------------------------------------------------------------
+
+Message::Message(MessageKind kind, std::shared_ptr<const Harmonization> harm)
+    : kind_(kind), harm_(harm ? std::move(harm) : Harmonization::default_instance()) {}
+
+Message Message::new_report(std::shared_ptr<const Harmonization> harm) {
+  Message m(MessageKind::Report, std::move(harm));
+  AddOptions o;
+  o.sanitize = false;
+  m.add(kTimeObservation, Value::string(datetime::generate_now()), o);
+  return m;
+}
+
+Message Message::from_pairs(MessageKind kind,
+                            const std::vector<std::pair<std::string, Value>>& items,
+                            std::shared_ptr<const Harmonization> harm, bool auto_) {
+  Message m(kind, std::move(harm));
+  m.entries_.reserve(items.size());
+  for (const auto& [k, v] : items) m.load(k, v);
+  if (kind == MessageKind::Report && !auto_ && !m.contains(kTimeObservation)) {
+    AddOptions o;
+    o.sanitize = false;
+    m.add(kTimeObservation, Value::string(datetime::generate_now()), o);
+  }
+  return m;
+}
+
+// --- key handling ------------------------------------------------------------------
+
+Message::KeyInfo Message::classify(std::string_view key, const FieldSpec* f) const noexcept {
+  if (f) return {KeyClass::Field, f};
+  if (key == kTypeKey) return {KeyClass::TypeKey, nullptr};
+  if (const FieldSpec* p = harm_->parent_field(kind_, key)) return {KeyClass::Subitem, p};
+  return {KeyClass::Unknown, nullptr};
+}
+
+bool Message::valid_key(std::string_view key, const KeyInfo& ki) const {
+  switch (ki.cls) {
+    case KeyClass::Field:
+    case KeyClass::TypeKey:
+      return true;
+    case KeyClass::Subitem:
+      return valid_key_syntax(key);
+    case KeyClass::Unknown:
+      return false;
+  }
+  return false;
+}
+
+void Message::throw_invalid_key(std::string_view key, const KeyInfo& ki) const {
+  if (ki.cls == KeyClass::Subitem)
+    raise(ErrorKind::InvalidKey,
+          "invalid key " + py_repr(key) +
+              " Does not match regular expression ^[a-z_][a-z_0-9]+(\\.[a-z_0-9]+)*$");
+  raise(ErrorKind::InvalidKey, "invalid key " + py_repr(key) +
+                                   " This key is not allowed by the harmonization configuration");
+}
+
+std::ptrdiff_t Message::index_of(std::string_view key, const KeyInfo& ki) const noexcept {
+  const std::size_t n = entries_.size();
+  if (ki.cls == KeyClass::Field) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (entries_[i].field == ki.field) return static_cast<std::ptrdiff_t>(i);
+    return -1;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (!entries_[i].field && entries_[i].key == key) return static_cast<std::ptrdiff_t>(i);
+  return -1;
+}
+
+bool Message::has_key(std::string_view key, const KeyInfo& ki) const noexcept {
+  if (key == kExtra) {
+    for (const auto& e : entries_)
+      if (starts_with_extra_dot(e.key)) return true;
+    return false;
+  }
+  return index_of(key, ki) >= 0;
+}
+
+void Message::remove_jsondict_items(std::string_view) noexcept {
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [](const Entry& e) { return starts_with_extra_dot(e.key); }),
+                 entries_.end());
+}
+
+// --- add -----------------------------------------------------------------------------
+
+AddResult Message::add(std::string_view key, Value value, const AddOptions& opts) {
+  return add_impl(key, harm_->find(kind_, key), value, opts);
+}
+
+AddResult Message::load(std::string_view key, Value value) {
+  return load_impl(key, harm_->find(kind_, key), value);
+}
+
+AddResult Message::load_impl(std::string_view key, const FieldSpec* f, Value& value) {
+  AddOptions first;
+  first.sanitize = false;
+  first.raise_failure = false;
+  AddResult r = add_impl(key, f, value, first);
+  if (r == AddResult::Added) return r;
+  return add_impl(key, f, value, AddOptions{});
+}
+
+AddResult Message::add_impl(std::string_view key, const FieldSpec* f, Value& value,
+                            const AddOptions& opts) {
+  const KeyInfo ki = classify(key, f);
+  const bool present = has_key(key, ki);
+  // 1-2: existing key
+  if (present) {
+    if (!opts.overwrite) raise_key_exists(key);
+    if (!*opts.overwrite) return AddResult::Rejected;
+  }
+  // 3: ignored values (before key validation)
+  if (is_ignored_value(value)) {
+    if (present && opts.overwrite.value_or(false)) remove(key);
+    return AddResult::Ignored;
+  }
+  // 4: key validation
+  if (!valid_key(key, ki)) throw_invalid_key(key, ki);
+  // 5: caller-supplied ignore list
+  if (opts.ignore && in_ignore(value, *opts.ignore)) return AddResult::Ignored;
+  // 6: sanitize
+  Value sanitized;
+  bool use_sanitized = false;
+  if (opts.sanitize && ki.cls != KeyClass::TypeKey) {
+    if (ki.cls == KeyClass::Field) {
+      sanitized = sanitize(ki.field->type, value);
+      use_sanitized = true;
+      if (sanitized.is_null()) {
+        if (opts.raise_failure) raise_invalid_value(key, value, {});
+        return AddResult::Rejected;
+      }
+    } else if (ki.field->type != TypeId::JSONDict) {
+      raise_no_subitem(*ki.field, "sanitize_subitem");
+    }
+  }
+  Value& v = use_sanitized ? sanitized : value;
+  // 7: validate
+  Check c = Check::Ok;
+  if (ki.cls == KeyClass::Field) {
+    c = harm_->check(*ki.field, v);
+  } else if (ki.cls == KeyClass::Subitem) {
+    if (ki.field->type != TypeId::JSONDict) raise_no_subitem(*ki.field, "is_valid_subitem");
+    c = harm_->check_constraints(*ki.field, v);
+  }
+  if (c != Check::Ok) {
+    if (opts.raise_failure) raise_invalid_value(key, v, check_reason(*ki.field, c, v));
+    return AddResult::Rejected;
+  }
+  // 8: store
+  if (ki.cls == KeyClass::Field && ki.field->type == TypeId::JSONDict) {
+    if (present && opts.overwrite.value_or(false)) remove(key);
+    explode_jsondict(*ki.field, v);
+    return AddResult::Added;
+  }
+  store(key, ki, std::move(v), present);
+  return AddResult::Added;
+}
+
+void Message::store(std::string_view key, const KeyInfo& ki, Value&& value, bool present) {
+  if (present) {
+    std::ptrdiff_t i = index_of(key, ki);
+    if (i >= 0) {
+      entries_[static_cast<std::size_t>(i)].value = std::move(value);
+      return;
+    }
+  }
+  if (ki.cls == KeyClass::Field)
+    entries_.emplace_back(ki.field, std::move(value));
+  else
+    entries_.emplace_back(key, std::move(value));
+}
+
+void Message::explode_jsondict(const FieldSpec& f, const Value& json_text) {
+  if (!json_text.is_string())
+    raise(ErrorKind::ValueError,
+          "TypeError: the JSON object must be str, bytes or bytearray, not " +
+              std::string(py::type_name(json_text)));
+  Value parsed;
+  if (!py::json_loads(json_text.as_string(), parsed))
+    raise(ErrorKind::ValueError, "JSONDecodeError");
+  if (!parsed.is_dict())
+    raise(ErrorKind::ValueError, "AttributeError: '" + std::string(py::type_name(parsed)) +
+                                     "' object has no attribute 'items'");
+  const bool is_extra = f.name == kExtra;
+  std::string full;
+  for (auto& [name, val] : parsed.as_dict()) {
+    if (!is_extra) {
+      // other JSONDict fields drop empty and ignored values
+      bool empty = ((val.is_string() || val.is_bytes()) && val.as_string().empty()) ||
+                   (val.is_list() && val.as_list().empty()) ||
+                   (val.is_dict() && val.as_dict().empty());
+      if (empty || is_ignored_value(val)) continue;
+    }
+    full.assign(f.name);
+    full += '.';
+    full += name;
+    const FieldSpec* ff = harm_->find(kind_, full);
+    KeyInfo ki = ff ? KeyInfo{KeyClass::Field, ff} : KeyInfo{KeyClass::Subitem, &f};
+    store(full, ki, std::move(val), index_of(full, ki) >= 0);
+  }
+}
+
+AddResult Message::change(std::string_view key, Value value, bool sanitize_value) {
+  const FieldSpec* f = harm_->find(kind_, key);
+  if (!has_key(key, classify(key, f)))
+    raise(ErrorKind::KeyNotExists, "key " + py_repr(key) + " not exists");
+  AddOptions o;
+  o.sanitize = sanitize_value;
+  o.overwrite = true;
+  return add_impl(key, f, value, o);
+}
+
+void Message::update(const std::vector<std::pair<std::string, Value>>& items) {
+  for (const auto& [k, v] : items) {
+    const FieldSpec* f = harm_->find(kind_, k);
+    Value value = v;
+    AddOptions first;
+    first.sanitize = false;
+    first.overwrite = true;
+    first.raise_failure = false;
+    if (add_impl(k, f, value, first) == AddResult::Added) continue;
+    AddOptions second;
+    second.overwrite = true;
+    add_impl(k, f, value, second);
+  }
+}
+
+bool Message::is_valid(std::string_view key, const Value& value, bool sanitize_value) const {
+  const FieldSpec* f = harm_->find(kind_, key);
+  const KeyInfo ki = classify(key, f);
+  if (!valid_key(key, ki)) throw_invalid_key(key, ki);
+  if (is_ignored_value(value)) return false;
+  Value sanitized;
+  const Value* v = &value;
+  if (sanitize_value) {
+    if (ki.cls == KeyClass::TypeKey) raise_type_key_config();
+    if (ki.cls == KeyClass::Field) {
+      sanitized = sanitize(f->type, value);
+      v = &sanitized;
+    } else if (ki.field->type != TypeId::JSONDict) {
+      raise_no_subitem(*ki.field, "sanitize_subitem");
+    }
+  }
+  switch (ki.cls) {
+    case KeyClass::TypeKey:
+      return true;
+    case KeyClass::Field:
+      return harm_->check(*f, *v) == Check::Ok;
+    case KeyClass::Subitem:
+      if (ki.field->type != TypeId::JSONDict) raise_no_subitem(*ki.field, "is_valid_subitem");
+      return harm_->check_constraints(*ki.field, *v) == Check::Ok;
+    case KeyClass::Unknown:
+      break;
+  }
+  return false;
+}
+
+// --- lookup --------------------------------------------------------------------------
+
+bool Message::contains(std::string_view key) const noexcept {
+  return has_key(key, classify(key, harm_->find(kind_, key)));
+}
+
+const Value* Message::find(std::string_view key) const noexcept {
+  std::ptrdiff_t i = index_of(key, classify(key, harm_->find(kind_, key)));
+  return i >= 0 ? &entries_[static_cast<std::size_t>(i)].value : nullptr;
+}
+
+Value Message::getitem(std::string_view key) const {
+  if (key == kTypeKey) raise_type_key_config();
+  const FieldSpec* f = harm_->find(kind_, key);
+  KeyInfo ki = classify(key, f);
+  if (ki.cls == KeyClass::Unknown || ki.cls == KeyClass::TypeKey) raise_key_error(key);
+  if (ki.cls == KeyClass::Field && f->type == TypeId::JSONDict) {
+    Value d = to_dict(true);
+    auto dot = key.find('.');
+    std::string_view first = key.substr(0, dot);
+    for (const auto& [k, v] : d.as_dict())
+      if (k == first) return Value::string(py::json_dumps(v));
+    raise_key_error(first);
+  }
+  std::ptrdiff_t i = index_of(key, ki);
+  if (i >= 0) return entries_[static_cast<std::size_t>(i)].value;
+  if (default_value_) return *default_value_;
+  raise_key_error(key);
+}
+
+Value Message::get(std::string_view key, const Value& dflt) const {
+  try {
+    return getitem(key);
+  } catch (const HarmonizationError& e) {
+    if (e.kind() == ErrorKind::KeyError) return dflt;
+    throw;
+  }
+}
+
+void Message::remove(std::string_view key) {
+  if (key == kExtra) {
+    remove_jsondict_items(key);
+    return;
+  }
+  std::ptrdiff_t i = index_of(key, classify(key, harm_->find(kind_, key)));
+  if (i < 0) raise_key_error(key);
+  entries_.erase(entries_.begin() + i);
+}
+
+bool Message::erase(std::string_view key) noexcept {
+  if (key == kExtra) {
+    std::size_t before = entries_.size();
+    remove_jsondict_items(key);
+    return entries_.size() != before;
+  }
+  std::ptrdiff_t i = index_of(key, classify(key, harm_->find(kind_, key)));
+  if (i < 0) return false;
+  entries_.erase(entries_.begin() + i);
+  return true;
+}
+
+std::vector<std::string> Message::keys() const {
+  std::vector<std::string> out;
+  out.reserve(entries_.size());
+  for (const auto& e : entries_) out.emplace_back(e.key);
+  return out;
+}
+
+std::vector<std::pair<std::string, Value>> Message::finditems(std::string_view prefix) const {
+  std::vector<std::pair<std::string, Value>> out;
+  for (const auto& e : entries_)
+    if (e.key.substr(0, prefix.size()) == prefix) out.emplace_back(std::string(e.key), e.value);
+  return out;
+}
+
+// --- serialization -------------------------------------------------------------------
+
+void Message::serialize_to(std::string& out) const {
+  std::size_t estimate = 24;
+  for (const auto& e : entries_) {
+    if (e.key == kTypeKey) raise_key_exists(kTypeKey);
+    estimate += e.key.size() + 8 + (e.value.is_string() ? e.value.as_string().size() + 8 : 24);
+  }
+  out.reserve(out.size() + estimate);
+  out += '{';
+  for (const auto& e : entries_) {
+    if (e.field) {
+      // harmonization keys match ^[a-z_][a-z_0-9.]*$: nothing to escape
+      out += '"';
+      out.append(e.key);
+      out += '"';
+    } else {
+      py::append_json_string(out, e.key, true);
+    }
+    out += ": ";
+    if (e.value.is_string())
+      py::append_json_string(out, e.value.as_string(), true);
+    else
+      py::append_json(out, e.value);
+    out += ", ";
+  }
+  out += "\"__type\": \"";
+  out += kind_name(kind_);
+  out += "\"}";
+}
+
+std::string Message::serialize() const {
+  std::string out;
+  serialize_to(out);
+  return out;
+}
+
+Value Message::to_dict(bool hierarchical, bool with_type, bool jsondict_as_string) const {
+  if (hierarchical) return hierarchical_dict(with_type, jsondict_as_string);
+  Value::Dict root;
+  root.reserve(entries_.size() + 1);
+  if (with_type) root.emplace_back(std::string(kTypeKey), Value::string(kind_name(kind_)));
+  std::vector<std::pair<std::string, Value::Dict>> jsondicts;
+  for (const auto& e : entries_) {
+    if (e.key == kTypeKey) raise_type_key_config();
+    if (jsondict_as_string) {
+      auto dot = e.key.find('.');
+      std::string_view first = e.key.substr(0, dot);
+      if (harm_->is_jsondict_field(kind_, first)) {
+        std::string_view rest =
+            dot == std::string_view::npos ? std::string_view() : e.key.substr(dot + 1);
+        auto it = std::find_if(jsondicts.begin(), jsondicts.end(),
+                               [&](const auto& p) { return p.first == first; });
+        if (it == jsondicts.end()) {
+          jsondicts.emplace_back(std::string(first), Value::Dict{});
+          it = jsondicts.end() - 1;
+        }
+        dict_set(it->second, rest, e.value);
+        continue;
+      }
+    }
+    if (with_type)
+      dict_set(root, e.key, e.value);
+    else
+      root.emplace_back(std::string(e.key), e.value);
+  }
+  for (auto& [name, d] : jsondicts) {
+    py::JsonOptions o;
+    o.ensure_ascii = false;
+    dict_set(root, name, Value::string(py::json_dumps(Value::dict(std::move(d)), o)));
+  }
+  return Value::dict(std::move(root));
+}
+
+Value Message::hierarchical_dict(bool with_type, bool jsondict_as_string) const {
+  // Python builds nested dicts by walking each key's segments; a stored dict
+  // value that is walked into is the very object stored in the message, so
+  // deeper keys are merged into it (reference quirk). `placed` maps result
+  // paths holding a stored dict value to its entry; `aliases` lists the
+  // stored values (entry, path inside it) the current node is part of.
+  struct Alias {
+    std::size_t entry;
+    std::vector<std::string> path;
+  };
+  Value::Dict root;
+  if (with_type) root.emplace_back(std::string(kTypeKey), Value::string(kind_name(kind_)));
+  std::vector<std::pair<std::string, Value::Dict>> jsondicts;
+  std::unordered_map<std::string, std::size_t> placed;
+  bool any_dict = false;
+  for (const auto& e : entries_) any_dict |= e.value.is_dict();
+
+  auto write_through = [&](const Alias& a, std::string_view k, const Value& v) {
+    Value* cur = &entries_[a.entry].value;
+    for (const auto& p : a.path) {
+      if (!cur->is_dict()) return;
+      cur = dict_find(cur->as_dict(), p);
+      if (!cur) return;
+    }
+    if (cur->is_dict()) dict_set(cur->as_dict(), k, v);
+  };
+
+  std::vector<std::string_view> subkeys;
+  std::vector<Alias> aliases;
+  std::string path;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    if (e.key == kTypeKey) raise_type_key_config();
+    split_dots(e.key, subkeys);
+    if (jsondict_as_string && harm_->is_jsondict_field(kind_, subkeys[0])) {
+      auto dot = e.key.find('.');
+      std::string_view rest =
+          dot == std::string_view::npos ? std::string_view() : e.key.substr(dot + 1);
+      auto it = std::find_if(jsondicts.begin(), jsondicts.end(),
+                             [&](const auto& p) { return p.first == subkeys[0]; });
+      if (it == jsondicts.end()) {
+        jsondicts.emplace_back(std::string(subkeys[0]), Value::Dict{});
+        it = jsondicts.end() - 1;
+      }
+      dict_set(it->second, rest, e.value);
+      continue;
+    }
+    Value::Dict* node = &root;
+    aliases.clear();
+    path.clear();
+    const std::string_view last = subkeys.back();
+    for (std::string_view sk : subkeys) {
+      if (sk == last) {
+        dict_set(*node, sk, e.value);
+        if (any_dict) {
+          for (const auto& a : aliases) write_through(a, sk, e.value);
+          std::string leaf = path;
+          leaf += '\x1f';
+          leaf += sk;
+          if (!placed.empty()) {
+            std::string prefix = leaf + '\x1f';
+            for (auto it = placed.begin(); it != placed.end();) {
+              if (it->first == leaf || it->first.compare(0, prefix.size(), prefix) == 0)
+                it = placed.erase(it);
+              else
+                ++it;
+            }
+          }
+          if (e.value.is_dict()) placed.emplace(std::move(leaf), i);
+        }
+        break;
+      }
+      Value* child = dict_find(*node, sk);
+      if (!child) {
+        node->emplace_back(std::string(sk), Value::dict({}));
+        child = &node->back().second;
+        if (any_dict)
+          for (const auto& a : aliases) write_through(a, sk, *child);
+      } else if (!child->is_dict()) {
+        raise(ErrorKind::ValueError, "TypeError: '" + std::string(py::type_name(*child)) +
+                                         "' object does not support item assignment");
+      }
+      if (any_dict) {
+        for (auto& a : aliases) a.path.emplace_back(sk);
+        path += '\x1f';
+        path += sk;
+        auto it = placed.find(path);
+        if (it != placed.end()) aliases.push_back(Alias{it->second, {}});
+      }
+      node = &child->as_dict();
+    }
+  }
+  for (auto& [name, d] : jsondicts) {
+    py::JsonOptions o;
+    o.ensure_ascii = false;
+    dict_set(root, name, Value::string(py::json_dumps(Value::dict(std::move(d)), o)));
+  }
+  return Value::dict(std::move(root));
+}
+
+void Message::to_json_to(std::string& out, bool hierarchical, bool with_type) const {
+  Value d = to_dict(hierarchical, with_type, false);
+  py::JsonOptions o;
+  o.sort_keys = true;
+  o.ensure_ascii = false;
+  py::append_json(out, d, o);
+}
+
+std::string Message::to_json(bool hierarchical, bool with_type) const {
+  std::string out;
+  to_json_to(out, hierarchical, with_type);
+  return out;
+}
+
+std::string Message::hash(const std::vector<std::string>& filter_keys,
+                          std::string_view filter_type) const {
+  const bool whitelist = filter_type == "whitelist";
+  if (!whitelist && filter_type != "blacklist")
+    raise(ErrorKind::InvalidArgument,
+          "Argument 'filter_type' is invalid. Should be one of: ['whitelist', "
+          "'blacklist']. Got " +
+              py_repr(filter_type) + ".");
+  std::vector<const Entry*> order;
+  order.reserve(entries_.size());
+  for (const auto& e : entries_) order.push_back(&e);
+  std::sort(order.begin(), order.end(),
+            [](const Entry* a, const Entry* b) { return a->key < b->key; });
+  thread_local std::string buf;
+  buf.clear();
+  for (const Entry* e : order) {
+    if (e->key == kTimeObservation) continue;
+    bool listed = std::find(filter_keys.begin(), filter_keys.end(), e->key) != filter_keys.end();
+    if (whitelist != listed) continue;
+    buf.append(e->key);
+    buf += '\xC0';
+    py::append_repr(buf, e->value);
+    buf += '\xC0';
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(buf.data(), buf.size(), md, &len, EVP_sha256(), nullptr) != 1)
+    raise(ErrorKind::ValueError, "SHA-256 failed");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(static_cast<std::size_t>(len) * 2, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  return out;
+}
+
+// --- factory -------------------------------------------------------------------------
+
+namespace {
+
+/// One member of the top-level wire object, before it is added.
+struct WireItem {
+  std::string_view key;
+  std::string key_buf;  // decoded key when it had escapes
+  bool escaped = false;
+  const FieldSpec* field = nullptr;  // Event field (for duplicate detection)
+  Value value;
+  std::string_view k() const noexcept { return escaped ? std::string_view(key_buf) : key; }
+};
+
+MessageKind kind_from_type_value(const Value& t) {
+  if (t.is_string()) {
+    if (t.as_string() == "Event") return MessageKind::Event;
+    if (t.as_string() == "Report") return MessageKind::Report;
+  }
+  std::string got;
+  py::append_repr(got, t);
+  raise(ErrorKind::InvalidArgument,
+        "Argument '__type' is invalid. Should be one of: ('Event', 'Message', "
+        "'Report'). Got " +
+            got + ".");
+}
+
+}  // namespace
+
+Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmonization> harm,
+                             std::optional<MessageKind> default_kind) {
+  if (!harm) harm = Harmonization::default_instance();
+  if (!simdjson::validate_utf8(json.data(), json.size()))
+    raise(ErrorKind::DecodingError, "Could not decode string: invalid UTF-8");
+
+  thread_local std::vector<WireItem> items;
+  thread_local std::vector<std::uint32_t> stamp;
+  thread_local std::uint32_t generation = 0;
+  thread_local std::string scratch;
+  const auto& ev_fields = harm->fields(MessageKind::Event);
+  if (stamp.size() < ev_fields.size()) stamp.assign(ev_fields.size(), 0);
+  if (++generation == 0) {
+    std::fill(stamp.begin(), stamp.end(), 0);
+    generation = 1;
+  }
+
+  py::JsonReader r(json.data(), json.data() + json.size());
+  r.skip_ws();
+  if (r.peek() != '{') {
+    Value v;
+    if (!py::json_loads(json, v)) raise(ErrorKind::ValueError, "JSONDecodeError: invalid JSON");
+    raise(ErrorKind::ValueError, "TypeError: message is not a JSON object");
+  }
+  r.consume('{');
+  std::size_t n = 0;
+  std::optional<Value> type_value;
+  auto syntax_error = []() { raise(ErrorKind::ValueError, "JSONDecodeError: invalid JSON"); };
+  r.skip_ws();
+  if (!r.consume('}')) {
+    for (;;) {
+      r.skip_ws();
+      if (r.peek() != '"') syntax_error();
+      if (n == items.size()) items.emplace_back();
+      WireItem& it = items[n];
+      std::string_view key;
+      if (!r.parse_string(key, scratch)) syntax_error();
+      it.escaped = key.data() == scratch.data() && !scratch.empty();
+      if (it.escaped) {
+        it.key_buf.assign(key);
+      } else {
+        it.key = key;
+      }
+      r.skip_ws();
+      if (!r.consume(':')) syntax_error();
+      r.skip_ws();
+      if (!r.parse_value(it.value)) syntax_error();
+      const std::string_view k = it.k();
+      if (k == kTypeKey) {
+        type_value = std::move(it.value);
+      } else {
+        // duplicate keys: the last value wins, at the first key's position
+        const FieldSpec* f = harm->find(MessageKind::Event, k);
+        it.field = f;
+        std::size_t dup = n;
+        if (f) {
+          if (stamp[f->id] == generation) {
+            for (std::size_t j = 0; j < n; ++j)
+              if (items[j].field == f) {
+                dup = j;
+                break;
+              }
+          } else {
+            stamp[f->id] = generation;
+          }
+        } else {
+          for (std::size_t j = 0; j < n; ++j)
+            if (!items[j].field && items[j].k() == k) {
+              dup = j;
+              break;
+            }
+        }
+        if (dup < n)
+          items[dup].value = std::move(it.value);
+        else
+          ++n;
+      }
+      r.skip_ws();
+      if (r.consume(',')) continue;
+      if (r.consume('}')) break;
+      syntax_error();
+    }
+  }
+  r.skip_ws();
+  if (!r.at_end()) syntax_error();
+
+  MessageKind kind;
+  if (type_value) {
+    kind = kind_from_type_value(*type_value);
+  } else if (default_kind) {
+    kind = *default_kind;
+  } else {
+    raise(ErrorKind::KeyError, "'__type'");
+  }
+  Message m(kind, std::move(harm));
+  m.entries_.reserve(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    WireItem& it = items[j];
+    const FieldSpec* f = kind == MessageKind::Event ? it.field : m.harm_->find(kind, it.k());
+    m.load_impl(it.k(), f, it.value);
+  }
+  return m;
+}
+
+Message Message::from_dict(const std::vector<std::pair<std::string, Value>>& items,
+                           std::shared_ptr<const Harmonization> harm,
+                           std::optional<MessageKind> default_kind) {
+  const Value* type_value = nullptr;
+  for (const auto& [k, v] : items)
+    if (k == kTypeKey) type_value = &v;
+  MessageKind kind;
+  if (type_value) {
+    kind = kind_from_type_value(*type_value);
+  } else if (default_kind) {
+    kind = *default_kind;
+  } else {
+    raise(ErrorKind::KeyError, "'__type'");
+  }
+  Message m(kind, std::move(harm));
+  m.entries_.reserve(items.size());
+  for (const auto& [k, v] : items)
+    if (k != kTypeKey) m.load(k, v);
+  return m;
+}
+
+Message Message::event_from_report(const Message& report,
+                                   const std::vector<std::string>& copy_fields) {
+  static constexpr std::string_view kCopied[] = {
+      "feed.accuracy", "feed.code", "feed.documentation", "feed.name", "feed.provider",
+      "feed.url",      "rtir_id",   "time.observation"};
+  Message ev(MessageKind::Event, report.harm_);
+  for (std::string_view k : kCopied)
+    if (report.contains(k)) ev.load(k, report.getitem(k));
+  for (const auto& k : copy_fields) {
+    if (!report.contains(k)) continue;
+    AddOptions o;
+    o.overwrite = true;
+    ev.add(k, report.getitem(k), o);
+  }
+  return ev;
+}
+
+Message Message::report_from_event(const Message& event, bool auto_) {
+  Message rep(MessageKind::Report, event.harm_);
+  AddOptions o;
+  o.sanitize = false;
+  for (const auto& e : event.entries_) {
+    const FieldSpec* f = rep.harm_->find(MessageKind::Report, e.key);
+    if (!rep.valid_key(e.key, rep.classify(e.key, f))) continue;
+    Value v = e.value;
+    rep.add_impl(e.key, f, v, o);
+  }
+  if (!auto_ && !rep.contains(kTimeObservation))
+    rep.add(kTimeObservation, Value::string(datetime::generate_now()), o);
+  return rep;
+}
+
+Message Message::report_from_event(const Message& event) {
+  return report_from_event(event, false);
+}
+
+Message Message::copy() const {
+  for (const auto& e : entries_)
+    if (e.key == kTypeKey) raise_key_exists(kTypeKey);
+  Message m(kind_, harm_);
+  m.entries_.reserve(entries_.size());
+  for (const auto& e : entries_) {
+    Value v = e.value;
+    m.load_impl(e.key, e.field, v);
+  }
+  return m;
+}
+
+Message Message::deep_copy() const {
+  return unserialize(serialize(), harm_);
+}
+
+bool operator==(const Message& a, const Message& b) noexcept {
+  if (a.kind_ != b.kind_ || a.entries_.size() != b.entries_.size()) return false;
+  if (a.harm_ != b.harm_ && !a.harm_->same_fields(a.kind_, *b.harm_)) return false;
+  for (const auto& ea : a.entries_) {
+    const Message::Entry* eb = nullptr;
+    for (const auto& x : b.entries_)
+      if (x.key == ea.key) {
+        eb = &x;
+        break;
+      }
+    if (!eb || !(ea.value == eb->value)) return false;
+  }
+  return true;
+}
+
 }  // namespace intelflow::harm

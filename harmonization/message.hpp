@@ -6,6 +6,7 @@
 /// field id (harmonization fields) or by the key text (free `extra.*` items).
 /// A Message is owned by one thread at a time; the Harmonization is shared.
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,10 +34,39 @@ struct AddOptions {
 
 class Message {
  public:
+  /// One stored item. `key` views either the FieldSpec's name (harmonization
+  /// fields) or storage owned by the entry (free sub-items such as `extra.x`),
+  /// so it stays valid while the entry lives, also across moves.
   struct Entry {
-    const FieldSpec* field;  ///< nullptr for a free sub-item of a JSONDict field
-    std::string key;         ///< full key (always set)
+    const FieldSpec* field =
+        nullptr;           ///< nullptr for a free sub-item of a JSONDict field (or "__type")
+    std::string_view key;  ///< full key (always set)
     Value value;
+
+    Entry() = default;
+    Entry(const FieldSpec* f, Value v) : field(f), key(f->name), value(std::move(v)) {}
+    Entry(std::string_view owned_key, Value v) : value(std::move(v)) { own(owned_key); }
+    Entry(const Entry& o) : field(o.field), key(o.key), value(o.value) {
+      if (o.owned_) own(o.key);
+    }
+    Entry(Entry&&) noexcept = default;
+    Entry& operator=(const Entry& o) {
+      if (this != &o) {
+        Entry tmp(o);
+        *this = std::move(tmp);
+      }
+      return *this;
+    }
+    Entry& operator=(Entry&&) noexcept = default;
+    ~Entry() = default;
+
+   private:
+    void own(std::string_view k) {
+      owned_ = std::make_unique<char[]>(k.size() ? k.size() : 1);
+      if (!k.empty()) std::copy(k.begin(), k.end(), owned_.get());
+      key = std::string_view(owned_.get(), k.size());
+    }
+    std::unique_ptr<char[]> owned_;
   };
 
   Message(MessageKind kind, std::shared_ptr<const Harmonization> harm);
@@ -53,6 +83,9 @@ class Message {
   AddResult change(std::string_view key, Value value, bool sanitize = true);
   void update(const std::vector<std::pair<std::string, Value>>& items);
   bool is_valid(std::string_view key, const Value& value, bool sanitize = true) const;
+  /// Adds one item the way the constructor / deserializer does: add(k, v,
+  /// sanitize=false, raise_failure=false) and, if that did not add, add(k, v).
+  AddResult load(std::string_view key, Value value);
 
   bool contains(std::string_view key) const noexcept;
   /// Stored value or nullptr. "extra" is not a stored key: use get_value().
@@ -66,6 +99,9 @@ class Message {
   void remove(std::string_view key);
   /// Removes the key if present; returns whether it was.
   bool erase(std::string_view key) noexcept;
+  /// Python set_default_value(v): m[k] of an absent (valid) key returns v
+  /// instead of raising KeyError. Not carried over by copies.
+  void set_default_value(Value v) { default_value_ = std::move(v); }
 
   std::vector<std::string> keys() const;
   std::vector<std::pair<std::string, Value>> finditems(std::string_view prefix) const;
@@ -89,7 +125,7 @@ class Message {
 
   // --- §1.3 ---------------------------------------------------------------------
   /// The message factory: JSON text → Event or Report per "__type" (or
-  /// default_kind if absent; neither → InvalidArgument). Throws
+  /// default_kind if absent; neither → KeyError). Throws
   /// HarmonizationError (InvalidKey / InvalidValue / InvalidArgument / DecodingError).
   static Message unserialize(std::string_view json, std::shared_ptr<const Harmonization> harm,
                              std::optional<MessageKind> default_kind = std::nullopt);
@@ -97,22 +133,53 @@ class Message {
   static Message from_dict(const std::vector<std::pair<std::string, Value>>& items,
                            std::shared_ptr<const Harmonization> harm,
                            std::optional<MessageKind> default_kind = std::nullopt);
+  /// The class constructor: Event(items) / Report(items, auto). Each item goes
+  /// through load(); a Report with auto_=false then gets time.observation = now
+  /// if it has none.
+  static Message from_pairs(MessageKind kind,
+                            const std::vector<std::pair<std::string, Value>>& items,
+                            std::shared_ptr<const Harmonization> harm, bool auto_ = true);
   /// Event(report): feed.*, rtir_id, time.observation, then copy_collector_provided_fields.
-  static Message event_from_report(const Message& report,
-                                   const std::vector<std::string>& copy_collector_provided_fields = {});
+  static Message event_from_report(
+      const Message& report, const std::vector<std::string>& copy_collector_provided_fields = {});
   /// Report(event): keys valid for Report (unsanitized), time.observation = now if missing.
   static Message report_from_event(const Message& event);
+  /// Report(event, auto): as above; auto_=true does not add time.observation.
+  static Message report_from_event(const Message& event, bool auto_);
 
-  Message copy() const { return *this; }
+  /// Python copy(): a new message of the same class built from the items
+  /// (as the constructor does); a Report copy never gains time.observation.
+  Message copy() const;
   Message deep_copy() const;
 
   /// Same class, same key/value map (order-insensitive).
   friend bool operator==(const Message& a, const Message& b) noexcept;
 
  private:
+  enum class KeyClass : std::uint8_t { Field, Subitem, TypeKey, Unknown };
+  struct KeyInfo {
+    KeyClass cls;
+    const FieldSpec* field;  ///< the field, or the parent field of a sub-item
+  };
+  KeyInfo classify(std::string_view key, const FieldSpec* f) const noexcept;
+  bool valid_key(std::string_view key, const KeyInfo& ki) const;
+  [[noreturn]] void throw_invalid_key(std::string_view key, const KeyInfo& ki) const;
+  bool has_key(std::string_view key, const KeyInfo& ki) const noexcept;
+  std::ptrdiff_t index_of(std::string_view key, const KeyInfo& ki) const noexcept;
+  AddResult add_impl(std::string_view key, const FieldSpec* f, Value& value,
+                     const AddOptions& opts);
+  AddResult load_impl(std::string_view key, const FieldSpec* f, Value& value);
+  void store(std::string_view key, const KeyInfo& ki, Value&& value, bool overwrite);
+  void explode_jsondict(const FieldSpec& f, const Value& json_text);
+  void remove_jsondict_items(std::string_view field_name) noexcept;
+  Value hierarchical_dict(bool with_type, bool jsondict_as_string) const;
+
   MessageKind kind_;
   std::shared_ptr<const Harmonization> harm_;
-  std::vector<Entry> entries_;
+  /// Mutable only because to_dict(hierarchical=true) reproduces a reference
+  /// quirk: it merges sub-keys into stored nested dict values.
+  mutable std::vector<Entry> entries_;
+  std::optional<Value> default_value_;
 };
 
 }  // namespace intelflow::harm

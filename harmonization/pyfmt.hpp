@@ -4,6 +4,7 @@
 /// float repr. These decide the exact bytes of serialized messages and of the
 /// deduplicator hash, so they follow CPython 3.11 to the byte.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,9 +19,20 @@ std::string float_repr(double d);
 /// str(v): strings as is, ints decimal, floats repr, True/False/None, lists and
 /// dicts as their repr. Bytes as b'...'.
 std::string str(const Value& v);
+/// Appends str(v) to out.
+void append_str(std::string& out, const Value& v);
 /// repr(v), used by the message hash (quote choice, escapes, non-printables).
 void append_repr(std::string& out, const Value& v);
 std::string repr(const Value& v);
+/// repr() of a str given as UTF-8 text.
+void append_str_repr(std::string& out, std::string_view s);
+/// len(str(v)) in code points, without building the string for text values.
+std::size_t str_len(const Value& v);
+/// Number of code points of UTF-8 text (continuation bytes are not counted).
+std::size_t utf8_length(std::string_view s) noexcept;
+/// Python's class name of a value's type: "str", "int", "float", "bool",
+/// "NoneType", "bytes", "list", "dict".
+std::string_view type_name(const Value& v) noexcept;
 
 struct JsonOptions {
   bool sort_keys = false;
@@ -37,5 +49,49 @@ void append_json_string(std::string& out, std::string_view s, bool ensure_ascii 
 /// big ints become BigInt, floats Float, NaN/Infinity accepted, object order kept,
 /// duplicate keys: last wins). Returns false on a syntax error.
 bool json_loads(std::string_view text, Value& out);
+
+/// Appends the UTF-8 encoding of a code point (lone surrogates as 3-byte
+/// sequences, as Python's "surrogatepass" would).
+void append_utf8(std::string& out, char32_t cp);
+
+/// Low-level JSON reader with Python json.loads semantics, used by json_loads
+/// and by the message deserializer (which streams the top-level object).
+/// Not thread-safe; one per parse.
+class JsonReader {
+ public:
+  JsonReader(const char* begin, const char* end) noexcept : p_(begin), end_(end) {}
+
+  /// Skips JSON whitespace (space, \t, \n, \r).
+  void skip_ws() noexcept {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool at_end() const noexcept { return p_ >= end_; }
+  /// Current byte (0 at the end).
+  char peek() const noexcept { return p_ < end_ ? *p_ : '\0'; }
+  bool consume(char c) noexcept {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  const char* pos() const noexcept { return p_; }
+
+  /// Parses any value at the cursor (whitespace already skipped).
+  bool parse_value(Value& out, int depth = 0);
+  /// Parses a string at the cursor ('"' expected). When it has no escapes,
+  /// `out` views the input; otherwise it is decoded into `scratch` and views it.
+  bool parse_string(std::string_view& out, std::string& scratch);
+  /// Parses a string at the cursor into `out` (replacing its content).
+  bool parse_string_into(std::string& out);
+
+ private:
+  bool parse_number(Value& out);
+  bool parse_literal(std::string_view word) noexcept;
+  bool decode_escapes(const char* start, std::string& out);
+
+  const char* p_;
+  const char* end_;
+};
 
 }  // namespace intelflow::harm::py
