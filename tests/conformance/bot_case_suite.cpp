@@ -73,6 +73,7 @@ class BotCaseSuite final : public Suite {
       const bool implemented = !module.empty() && registry_->has(module);
       for (auto& c : cases) {
         if (!opts.selected(c.id, module)) continue;
+        set_current_item(c.id);
         if (!c.error.empty()) {
           report.fail(c.id, kSuite, {c.error}, c.path.string());
         } else if (!implemented) {

@@ -174,6 +174,7 @@ class HarmonizationSuite final : public Suite {
         report.skip(std::move(id), kSuite, "input_type " + input_type);
         continue;
       }
+      set_current_item(id);
       std::vector<std::string> diffs;
       try {
         if (!type) throw std::invalid_argument("runner: unknown type " + type_name);
@@ -212,6 +213,7 @@ class HarmonizationSuite final : public Suite {
         report.skip(std::move(id), kSuite, "input_type " + input_type);
         continue;
       }
+      set_current_item(id);
       std::vector<std::string> diffs;
       try {
         if (!helper) throw std::invalid_argument("runner: unknown helper " + helper_name);

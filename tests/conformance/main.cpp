@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   suites.push_back(make_message_suite());
   suites.push_back(make_bot_case_suite(make_empty_bot_registry()));
 
+  install_crash_reporter();
   Report report(opts);
   bool any = false;
   int status = 0;

@@ -461,6 +461,7 @@ class MessageSuite final : public Suite {
         report.skip(std::move(id), kSuite, "tags " + tags);
         continue;
       }
+      set_current_item(id);
       std::vector<std::string> diffs;
       if (!harm) {
         diffs.push_back(harm_error);

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <fnmatch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
 
 #include <array>
 #include <iostream>
@@ -12,6 +17,40 @@ namespace {
 /// Failure lines show this many diffs; --verbose shows all.
 constexpr std::size_t kDiffsPerLine = 3;
 }  // namespace
+
+namespace {
+char g_current[512] = "";
+std::size_t g_current_len = 0;
+
+extern "C" void on_crash(int sig) {
+  static const char kHead[] = "\nintelflow-conformance: crashed (signal ";
+  char num[8];
+  std::size_t n = 0;
+  int v = sig;
+  do {
+    num[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v && n < sizeof num);
+  ssize_t ignored = ::write(2, kHead, sizeof kHead - 1);
+  while (n) ignored = ::write(2, &num[--n], 1);
+  static const char kMid[] = ") while running ";
+  ignored = ::write(2, kMid, sizeof kMid - 1);
+  ignored = ::write(2, g_current, g_current_len);
+  ignored = ::write(2, "\n", 1);
+  (void)ignored;
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+}  // namespace
+
+void set_current_item(std::string_view id) noexcept {
+  g_current_len = std::min(id.size(), sizeof g_current - 1);
+  std::memcpy(g_current, id.data(), g_current_len);
+}
+
+void install_crash_reporter() {
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, on_crash);
+}
 
 bool Options::selected(std::string_view id, std::string_view alt) const {
   if (filters.empty()) return true;

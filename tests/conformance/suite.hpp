@@ -86,6 +86,11 @@ class Report {
   std::map<std::string, std::size_t> skipped_modules_;
 };
 
+/// Remembers which item is running, so a crash (SIGSEGV, SIGABRT, ...) in the code
+/// under test is reported with the item's id before the process dies.
+void set_current_item(std::string_view id) noexcept;
+void install_crash_reporter();
+
 /// One kind of conformance data found in DIR.
 class Suite {
  public:
