@@ -10,6 +10,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/api/params.hpp"
@@ -43,8 +45,8 @@ struct BotConfig {
   std::string name, description, group;
   bool enabled = true;
   std::string run_mode = "continuous";  ///< or "scheduled"
-  api::Params params;                   ///< fully resolved (core.md §3.2), declared defaults applied
-  std::string source_queue;             ///< `<id>-queue` unless set
+  api::Params params;        ///< fully resolved (core.md §3.2), declared defaults applied
+  std::string source_queue;  ///< `<id>-queue` unless set
   /// path -> queues, in file order (`_default`, `_on_error`, named paths).
   std::vector<std::pair<std::string, std::vector<std::string>>> destinations;
   SourceLoc loc;                                ///< where the bot's key is
@@ -55,20 +57,20 @@ enum class FsyncPolicy : std::uint8_t { Always, Interval, Never };
 
 /// The optional `engine:` section (all keys optional).
 struct EngineConfig {
-  int threads = 0;                     ///< worker threads; 0 = all cores
-  std::size_t batch_size = 128;        ///< messages per batch on edges
+  int threads = 0;               ///< worker threads; 0 = all cores
+  std::size_t batch_size = 128;  ///< messages per batch on edges
   /// Back-pressure bound: ingress messages (collector reports, injected
   /// messages) inside the graph at once, with everything derived from them.
   std::size_t max_in_flight = 16;
-  std::string state_dir;               ///< default /var/lib/intelflow (or --state-dir)
-  std::string wal_dir;                 ///< default <state_dir>/wal
+  std::string state_dir;  ///< default /var/lib/intelflow (or --state-dir)
+  std::string wal_dir;    ///< default <state_dir>/wal
   FsyncPolicy fsync = FsyncPolicy::Always;
   int fsync_interval_ms = 50;
   std::uint64_t wal_max_bytes = 1ull << 30;  ///< backlog bound on disk before collectors block
-  std::string log_dir;                 ///< default <state_dir>/log (dumps go there too)
-  bool log_to_files = false;           ///< per-bot log files in log_dir besides stderr
-  std::string control_socket;          ///< HTTP control API address (unix path or host:port); empty = off
-  std::string harmonization;           ///< harmonization.conf path; empty = shipped default
+  std::string log_dir;                       ///< default <state_dir>/log (dumps go there too)
+  bool log_to_files = false;                 ///< per-bot log files in log_dir besides stderr
+  std::string control_socket;  ///< HTTP control API address (unix path or host:port); empty = off
+  std::string harmonization;   ///< harmonization.conf path; empty = shipped default
 };
 
 /// An edge: messages `from` sends on `path` go to `to` (via queue `queue`).
@@ -93,6 +95,9 @@ struct LoadOptions {
   /// Destination queues that no bot of the file reads are accepted (they go to
   /// PipelineOptions::sink). Off: such a queue is an error.
   bool allow_external_queues = false;
+  /// `INTELMQ_<NAME>` variables applied last to every bot that declares
+  /// `<name>` (core.md §3.2), as (variable, value). Unset: the process environment.
+  std::optional<std::vector<std::pair<std::string, std::string>>> environment;
 };
 
 struct LoadResult {
