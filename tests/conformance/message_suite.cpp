@@ -118,12 +118,7 @@ Message build(std::optional<MessageKind> kind, const Json& init, const HarmPtr& 
   }
   if (init.contains("from_event")) {
     Message event = build(MessageKind::Event, init["from_event"], harm);
-    Message report = Message::report_from_event(event);
-    // Report(event, auto=true) adds no time.observation; report_from_event always does
-    // (runner emulation until the API takes `auto`).
-    if (init.value("auto", false) && !event.contains("time.observation"))
-      report.erase("time.observation");
-    return report;
+    return Message::report_from_event(event, init.value("auto", false));
   }
   if (init.contains("unserialize")) {
     const auto& text = init["unserialize"];
@@ -143,42 +138,16 @@ Message build(std::optional<MessageKind> kind, const Json& init, const HarmPtr& 
   }
   if (init.contains("fields")) {
     if (!kind) throw ScenarioError("init fields needs a kind");
-    // Event(fields) / Report(fields, auto): per field add(sanitize=false, raise_failure=false),
-    // then add(sanitize=true) -- what the factory does for a dict without __type.
-    Message m = Message::from_dict(to_pairs(init["fields"]), harm, *kind);
-    if (m.kind() != *kind)
-      throw harm::HarmonizationError(
-          harm::ErrorKind::ValueError,
-          "runner: from_dict built a " + std::string(harm::kind_name(m.kind())));
-    if (*kind == MessageKind::Report && !init.value("auto", false) &&
-        !m.contains("time.observation")) {
-      AddOptions o;
-      o.sanitize = false;
-      m.add("time.observation", Value::string(harm::datetime::generate_now()), o);
-    }
-    return m;
+    // Event(fields) / Report(fields, auto); Python's default is auto=False.
+    return Message::from_pairs(*kind, to_pairs(init["fields"]), harm, init.value("auto", false));
   }
   throw ScenarioError("unsupported init " + brief(init));
 }
 
-/// One scenario's message plus the runner-side state the API does not have.
+/// One scenario's message.
 struct State {
   HarmPtr harm;
   Message msg;
-  /// set_default_value(): the reference returns this for absent valid keys in
-  /// get()/[] (emulated here; message.hpp has no such API yet).
-  std::optional<Value> default_value;
-
-  /// Whether Python's __missing__ applies: a harmonization key that is not the
-  /// JSONDict field itself, or a sub-item of a JSONDict field.
-  bool default_applies(std::string_view key) const {
-    const auto kind = msg.kind();
-    if (const auto* f = harm->find(kind, key)) return f->type != harm::TypeId::JSONDict;
-    auto dot = key.find('.');
-    if (dot == std::string_view::npos) return false;
-    const auto* parent = harm->find(kind, key.substr(0, dot));
-    return parent && parent->type == harm::TypeId::JSONDict;
-  }
 };
 
 bool jsondict_key(const State& st, std::string_view key) {
@@ -273,11 +242,6 @@ Outcome run_op(State& st, const std::string& op, const Json& args, bool& json_te
   if (op == "get" || op == "getitem") {
     const std::string key = arg_string(args, "key");
     json_text = jsondict_key(st, key);
-    if (st.default_value && !st.msg.contains(key) && st.default_applies(key)) {
-      Outcome o;
-      o.value = *st.default_value;
-      return o;
-    }
     if (op == "getitem") return Outcome::capture([&] { return st.msg.getitem(key); });
     Value dflt = to_value(arg(args, "default"));
     return Outcome::capture([&] { return st.msg.get(key, dflt); });
@@ -335,8 +299,11 @@ Outcome run_op(State& st, const std::string& op, const Json& args, bool& json_te
   if (op == "copy") return Outcome::capture([&] { return describe(st.msg.copy()); });
   if (op == "deep_copy") return Outcome::capture([&] { return describe(st.msg.deep_copy()); });
   if (op == "set_default_value") {
-    st.default_value = to_value(arg(args, "value"));
-    return Outcome{};
+    Value v = to_value(arg(args, "value"));
+    return Outcome::capture([&] {
+      st.msg.set_default_value(std::move(v));
+      return Value();
+    });
   }
   if (op == "equals_fresh") {
     const auto kind = kind_by_name(arg(args, "kind"));
@@ -402,7 +369,7 @@ void run_scenario(const Json& sc, const HarmPtr& harm, std::vector<std::string>&
                     std::string(harm::kind_name(built->kind())));
   }
 
-  State st{harm, std::move(*built), std::nullopt};
+  State st{harm, std::move(*built)};
   const Json& ops = sc.contains("ops") ? sc["ops"] : Json::array();
   std::size_t index = 0;
   for (const auto& op : ops) {
