@@ -56,7 +56,8 @@ bool is_valid_string(TypeId t, std::string_view s);
 // --- helpers of individual types -------------------------------------------------
 namespace ip {
 /// IPAddress.to_int: integer value of an address (IPv6 may exceed int64: returned as
-/// decimal digits in a BigInt Value). Throws ValueError on a bad address.
+/// decimal digits in a BigInt Value). Like the reference (socket.inet_pton), a bad
+/// address yields a Null Value; only text with an embedded NUL throws ValueError.
 Value to_int(std::string_view addr);
 /// IPAddress.version / IPNetwork.version: 4 or 6; throws ValueError on bad input.
 int version(std::string_view addr);
@@ -67,7 +68,18 @@ std::string to_reverse(std::string_view addr);
 
 namespace url {
 /// URL.to_domain_name: the netloc of the URL if it is not an IP address, else nullopt.
+/// Throws ValueError where urlsplit does (unbalanced brackets, NFKC netloc tricks).
 std::optional<std::string> to_domain_name(std::string_view url);
+
+/// The five components of urllib.parse.urlsplit (scheme lowercased).
+struct SplitResult {
+  std::string scheme, netloc, path, query, fragment;
+};
+/// urllib.parse.urlsplit with the reference's (Python 3.11.2) rules: tab/CR/LF
+/// removed, no other stripping. Throws HarmonizationError(ValueError) where it raises.
+SplitResult split(std::string_view url);
+/// urllib.parse.urlunsplit.
+std::string unsplit(const SplitResult& parts);
 }  // namespace url
 
 }  // namespace intelflow::harm
