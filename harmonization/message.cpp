@@ -889,7 +889,9 @@ Message Message::event_from_report(const Message& report,
     if (report.contains(k)) ev.load(k, report.getitem(k));
   for (const auto& k : copy_fields) {
     if (!report.contains(k)) continue;
+    // copied as stored (not sanitized again: raw stays as is), replacing a value copied above
     AddOptions o;
+    o.sanitize = false;
     o.overwrite = true;
     ev.add(k, report.getitem(k), o);
   }
