@@ -5,6 +5,7 @@
 /// epoch/windows-NT conversions. Thread-safe; "now" can be pinned for tests.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,10 @@
 #include "harmonization/value.hpp"
 
 namespace intelflow::harm::datetime {
+
+namespace detail {
+class Strptime;
+}  // namespace detail
 
 /// Pins "now" (UTC epoch seconds) for fuzzy parsing defaults and
 /// generate_now(); nullopt restores the real clock. Process-wide.
@@ -51,6 +56,7 @@ class Converter {
   enum class Mode { Fuzzy, Timestamp, EpochMillis, WindowsNt, FromFormat, FromFormatMidnight, UtcIso };
   Mode mode_;
   std::string format_;
+  std::shared_ptr<const detail::Strptime> strptime_;  ///< compiled FORMAT (from_format modes)
 };
 
 }  // namespace intelflow::harm::datetime
