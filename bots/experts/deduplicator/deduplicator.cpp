@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// experts.deduplicator.expert: drops events whose hash was seen within the cache TTL.
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "bots/common/cache.hpp"
+#include "engine/api/registry.hpp"
+
+namespace intelflow::bots {
+namespace {
+
+using api::ConfigError;
+using api::Message;
+using api::Value;
+
+/// Forwards an event only if Message::hash(filter_keys, filter_type) is not
+/// in the cache, and stores the hash (value "hash", bot-wide TTL). Serial:
+/// the cache check-and-set must not interleave.
+class DeduplicatorExpert final : public api::ExpertBot {
+ public:
+  void init(api::BotContext& ctx) override {
+    ExpertBot::init(ctx);
+    const auto& p = params();
+    filter_type_ = p.get_string("filter_type", "blacklist");
+    if (filter_type_ != "blacklist" && filter_type_ != "whitelist")
+      throw ConfigError("filter_type",
+                        "must be 'blacklist' or 'whitelist', got '" + filter_type_ + "'");
+    if (!p.has("filter_keys"))
+      throw ConfigError("filter_keys", "is required (e.g. \"raw,time.observation\")");
+    filter_keys_ = p.get_string_list("filter_keys", ',');
+    bypass_ = p.get_bool("bypass", false);
+    auto opts = CacheOptions::from_params(p, ctx.state_dir);
+    cache_ = open_cache(opts);
+    log().info("Deduplicating on a {} cache ({}), TTL {} s.", cache_->backend(),
+               opts.host ? *opts.host : ctx.state_dir, opts.ttl);
+  }
+
+  void shutdown() override {
+    if (cache_) {
+      try {
+        cache_->flush();
+      } catch (const std::exception& e) {
+        log().error("Could not write the cache: {}", e.what());
+      }
+    }
+  }
+
+  void process(Message& ev, api::Emitter& out) override {
+    if (bypass_) {
+      out.send(std::move(ev));
+      return;
+    }
+    std::string h = ev.hash(filter_keys_, filter_type_);
+    if (cache_->exists(h)) {
+      log().debug("Dropped message.");
+      out.drop("duplicate");
+      return;
+    }
+    cache_->set(h, "hash");
+    flush_cache();
+    out.send(std::move(ev));
+  }
+
+  /// One cache round trip for the lookups and one for the stores; a hash that
+  /// occurs twice in the batch is handled as sequential processing would.
+  void process_batch(std::span<Message> events, api::BatchEmitter& out) override {
+    const std::size_t n = events.size();
+    if (bypass_) {
+      for (std::size_t i = 0; i < n; ++i) {
+        out.select(i);
+        out.send(std::move(events[i]));
+      }
+      return;
+    }
+    fate_.assign(n, Fate::Failed);
+    hashes_.resize(n);
+    lookup_keys_.clear();
+    lookup_index_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      try {
+        hashes_[i] = events[i].hash(filter_keys_, filter_type_);
+      } catch (const std::exception& e) {
+        out.fail(i, e);
+        continue;
+      }
+      lookup_keys_.push_back(hashes_[i]);
+      lookup_index_.push_back(i);
+    }
+    try {
+      cache_->exists_many(lookup_keys_, found_);
+    } catch (const std::exception& e) {
+      for (std::size_t i : lookup_index_) out.fail(i, e);
+      return;
+    }
+    seen_.clear();
+    store_keys_.clear();
+    for (std::size_t j = 0; j < lookup_index_.size(); ++j) {
+      std::size_t i = lookup_index_[j];
+      std::string_view h = hashes_[i];
+      if (found_[j]) {
+        fate_[i] = Fate::Drop;
+      } else if (!seen_.insert(h).second) {
+        fate_[i] = Fate::DropInBatch;  // stored by an earlier event of this batch
+      } else {
+        fate_[i] = Fate::Forward;
+        store_keys_.push_back(h);
+      }
+    }
+    store_values_.assign(store_keys_.size(), std::string_view("hash"));
+    try {
+      cache_->set_many(store_keys_, store_values_);
+    } catch (const std::exception& e) {
+      // Undo what may have been stored, so the retried events are not taken
+      // for duplicates of themselves.
+      for (auto k : store_keys_) {
+        try {
+          cache_->erase(k);
+        } catch (const std::exception&) {
+        }
+      }
+      for (std::size_t i = 0; i < n; ++i)
+        if (fate_[i] == Fate::Forward || fate_[i] == Fate::DropInBatch) out.fail(i, e);
+      return;
+    }
+    flush_cache();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fate_[i] == Fate::Failed) continue;
+      out.select(i);
+      if (fate_[i] == Fate::Forward) {
+        out.send(std::move(events[i]));
+      } else {
+        log().debug("Dropped message.");
+        out.drop("duplicate");
+      }
+    }
+  }
+
+ private:
+  enum class Fate : std::uint8_t { Failed, Forward, Drop, DropInBatch };
+
+  void flush_cache() {
+    // The entries are in the cache already; a failing log write only weakens
+    // persistence across restarts, it must not fail (and retry) the events.
+    try {
+      cache_->flush();
+    } catch (const std::exception& e) {
+      log().error("Could not persist the deduplication cache: {}", e.what());
+    }
+  }
+
+  std::string filter_type_;
+  std::vector<std::string> filter_keys_;
+  bool bypass_ = false;
+  std::unique_ptr<Cache> cache_;
+  // Batch scratch, reused (the bot is serial).
+  std::vector<std::string> hashes_;
+  std::vector<std::string_view> lookup_keys_;
+  std::vector<std::size_t> lookup_index_;
+  std::vector<char> found_;
+  std::unordered_set<std::string_view> seen_;
+  std::vector<std::string_view> store_keys_;
+  std::vector<std::string_view> store_values_;
+  std::vector<Fate> fate_;
+};
+
+INTELFLOW_REGISTER_BOT(api::BotInfo{
+    .module = "experts.deduplicator.expert",
+    .aliases = {},
+    .group = api::BotGroup::Expert,
+    .description = "Drops events already seen within the cache TTL (hash over the fields selected "
+                   "by filter_keys/filter_type); embedded cache or Redis.",
+    .params =
+        [] {
+          std::vector<api::ParamSpec> v = {
+              api::ParamSpec{
+                  "filter_type", api::ParamType::String, "\"blacklist\"", false,
+                  "`blacklist`: hash every field except filter_keys; `whitelist`: hash only "
+                  "filter_keys. time.observation is never hashed."},
+              api::ParamSpec{"filter_keys", api::ParamType::StringOrList, "null", true,
+                             "Fields for filter_type: a comma-separated string or a list, e.g. "
+                             "\"raw,time.observation\"."},
+              api::ParamSpec{"bypass", api::ParamType::Bool, "false", false,
+                             "Forward everything without looking at the cache."},
+          };
+          for (auto& c : cache_param_specs("6", "86400")) v.push_back(c);
+          return v;
+        }(),
+    .concurrent = false,
+    .factory = [] { return std::make_unique<DeduplicatorExpert>(); },
+});
+
+}  // namespace
+}  // namespace intelflow::bots
