@@ -231,7 +231,9 @@ void load_kind(const Value& root, std::string_view kind, std::vector<FieldSpec>&
   if (section->as_dict().size() > 65535) fail("too many fields");
   out.reserve(section->as_dict().size());
   for (const auto& [name, spec] : section->as_dict()) {
-    if (!valid_key_syntax(name)) fail("Harmonization key '" + name + "' is invalid.");
+    // the reference's own (looser) check of harmonization keys at message construction
+    static const Regex harm_key("^[a-z_](.[a-z_0-9]+)*$", false);
+    if (!harm_key.search(name)) fail("Harmonization key '" + name + "' is invalid.");
     if (!spec.is_dict()) fail("field '" + name + "' is not an object");
     FieldSpec f;
     f.id = static_cast<std::uint16_t>(out.size());
