@@ -4,12 +4,17 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 #include <array>
 #include <iostream>
 
 #include "tests/conformance/suite.hpp"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 namespace intelflow::conformance {
 
@@ -50,6 +55,14 @@ void set_current_item(std::string_view id) noexcept {
 
 void install_crash_reporter() {
   for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) std::signal(sig, on_crash);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Sanitizer reports end the process without a signal: name the item there too.
+  __sanitizer_set_death_callback(+[] {
+    std::fflush(stdout);
+    std::fprintf(stderr, "intelflow-conformance: sanitizer stopped the run while running %.*s\n",
+                 static_cast<int>(g_current_len), g_current);
+  });
+#endif
 }
 
 bool Options::selected(std::string_view id, std::string_view alt) const {
@@ -76,7 +89,7 @@ std::string_view status_name(Status s) noexcept {
 
 void Report::pass(std::string id, std::string_view suite) {
   ++passed_;
-  if (opts_.verbose) std::cout << "PASS " << id << "\n";
+  if (opts_.verbose) std::cout << "PASS " << id << std::endl;  // flushed: a crash shows where
   results_.push_back(Result{std::move(id), std::string(suite), Status::Passed, {}, {}, {}, {}});
 }
 
@@ -94,7 +107,7 @@ void Report::fail(std::string id, std::string_view suite, std::vector<std::strin
   }
   if (shown < diffs.size())
     line += " | (+" + std::to_string(diffs.size() - shown) + " more; --verbose shows all)";
-  std::cout << line << "\n";
+  std::cout << line << std::endl;
   results_.push_back(Result{std::move(id),
                             std::string(suite),
                             Status::Failed,
@@ -106,7 +119,7 @@ void Report::fail(std::string id, std::string_view suite, std::vector<std::strin
 
 void Report::skip(std::string id, std::string_view suite, std::string reason, std::string module) {
   ++skipped_;
-  if (opts_.verbose) std::cout << "SKIP " << id << ": " << reason << "\n";
+  if (opts_.verbose) std::cout << "SKIP " << id << ": " << reason << std::endl;
   if (!module.empty()) ++skipped_modules_[module];
   results_.push_back(Result{std::move(id),
                             std::string(suite),
