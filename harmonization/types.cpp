@@ -415,7 +415,7 @@ bool fqdn_valid_text(std::string_view s) {
       return false;
   }
   if (uni::is_ascii(s)) {
-    if (!idna_encode(s)) raise_value_error("UnicodeError: label empty or too long");
+    if (!idna_ascii_ok(s)) raise_value_error("UnicodeError: label empty or too long");
     return true;
   }
   if (!idna_encode(s)) raise_value_error("UnicodeError: encoding with 'idna' codec failed");

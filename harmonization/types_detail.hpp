@@ -70,6 +70,8 @@ std::string strip_unsafe_url_bytes(std::string_view url);
 // --- idna (types_fqdn.cpp) ----------------------------------------------------------------
 /// str.encode('idna') (Python's IDNA 2003 codec). nullopt where Python raises UnicodeError.
 std::optional<std::string> idna_encode(std::string_view s);
+/// For ASCII text: whether str.encode('idna') succeeds (it then returns the text unchanged).
+bool idna_ascii_ok(std::string_view s) noexcept;
 
 // --- json (types_json.cpp) -------------------------------------------------------------
 enum class JsonShape { Invalid, Other, EmptyObject, Object };

@@ -190,21 +190,23 @@ bool is_idna_dot(char32_t c) noexcept {
 
 }  // namespace
 
+bool idna_ascii_ok(std::string_view s) noexcept {
+  // Fast path of the codec for ASCII text: only label lengths are checked (the
+  // last label may be empty, i.e. a trailing dot).
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t dot = s.find('.', pos);
+    if (dot == std::string_view::npos) return s.size() - pos < 64;
+    const std::size_t len = dot - pos;
+    if (len == 0 || len >= 64) return false;
+    pos = dot + 1;
+  }
+}
+
 std::optional<std::string> idna_encode(std::string_view s) {
   if (s.empty()) return std::string();
   if (uni::is_ascii(s)) {
-    // Fast path of the codec: only label lengths are checked.
-    std::size_t pos = 0;
-    while (true) {
-      const std::size_t dot = s.find('.', pos);
-      if (dot == std::string_view::npos) {
-        if (s.size() - pos >= 64) return std::nullopt;
-        break;
-      }
-      const std::size_t len = dot - pos;
-      if (len == 0 || len >= 64) return std::nullopt;
-      pos = dot + 1;
-    }
+    if (!idna_ascii_ok(s)) return std::nullopt;
     return std::string(s);
   }
   std::vector<std::vector<std::uint32_t>> labels(1);

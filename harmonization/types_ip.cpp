@@ -72,34 +72,34 @@ int parse_hextet(std::string_view h) {
 /// IPv6Address._ip_int_from_string (no scope id).
 std::optional<u128> parse_v6(std::string_view s) {
   if (s.empty()) return std::nullopt;
-  // Split on ':' (keep empty parts).
-  std::vector<std::string_view> parts;
-  parts.reserve(10);
+  // Split on ':' (keep empty parts). More than 10 parts can never be valid (at most
+  // 9 are allowed after an IPv4 suffix was turned into two hextets).
+  std::array<std::string_view, 11> parts;
+  std::size_t count = 0;
   std::size_t pos = 0;
   while (true) {
+    if (count == 10) return std::nullopt;
     const std::size_t c = s.find(':', pos);
     if (c == std::string_view::npos) {
-      parts.push_back(s.substr(pos));
+      parts[count++] = s.substr(pos);
       break;
     }
-    parts.push_back(s.substr(pos, c - pos));
+    parts[count++] = s.substr(pos, c - pos);
     pos = c + 1;
-    if (parts.size() > 12) return std::nullopt;  // far beyond the 9 allowed
   }
-  if (parts.size() < 3) return std::nullopt;
+  if (count < 3) return std::nullopt;
   // An IPv4 suffix is converted into two hextets.
   std::array<char, 8> v4buf_hi{}, v4buf_lo{};
-  if (parts.back().find('.') != std::string_view::npos) {
-    const auto v4 = parse_v4(parts.back());
+  if (parts[count - 1].find('.') != std::string_view::npos) {
+    const auto v4 = parse_v4(parts[count - 1]);
     if (!v4) return std::nullopt;
-    parts.pop_back();
     const auto hi = static_cast<unsigned>(*v4 >> 16), lo = static_cast<unsigned>(*v4 & 0xFFFF);
     const int nh = std::snprintf(v4buf_hi.data(), v4buf_hi.size(), "%x", hi);
     const int nl = std::snprintf(v4buf_lo.data(), v4buf_lo.size(), "%x", lo);
-    parts.emplace_back(v4buf_hi.data(), static_cast<std::size_t>(nh));
-    parts.emplace_back(v4buf_lo.data(), static_cast<std::size_t>(nl));
+    parts[count - 1] = std::string_view(v4buf_hi.data(), static_cast<std::size_t>(nh));
+    parts[count++] = std::string_view(v4buf_lo.data(), static_cast<std::size_t>(nl));
   }
-  const std::size_t n = parts.size();
+  const std::size_t n = count;
   if (n > 9) return std::nullopt;
   std::optional<std::size_t> skip;
   for (std::size_t i = 1; i + 1 < n; ++i) {
