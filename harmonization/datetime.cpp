@@ -43,7 +43,9 @@ std::int64_t pivot_year() {
   throw HarmonizationError(ErrorKind::ValueError, std::string("TypeError: ") + what);
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Length of a run of ASCII digits at s[p] (at most 3 are counted).
 std::size_t digit_run(std::string_view s, std::size_t p) {
@@ -250,11 +252,14 @@ struct PyInt {
   static PyInt of(std::int64_t v) {
     PyInt r;
     r.neg = v < 0;
-    const std::uint64_t m = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    const std::uint64_t m =
+        v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
     r.digits = std::to_string(m);
     return r;
   }
-  bool fits64() const { return digits.size() < 19 || (digits.size() == 19 && digits <= "9223372036854775807"); }
+  bool fits64() const {
+    return digits.size() < 19 || (digits.size() == 19 && digits <= "9223372036854775807");
+  }
   std::int64_t to64() const {
     std::int64_t v = 0;
     for (char c : digits) v = v * 10 + (c - '0');
@@ -263,7 +268,8 @@ struct PyInt {
   double to_double() const {
     double v = 0;
     const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (r.ec == std::errc::result_out_of_range) fail("OverflowError: int too large to convert to float");
+    if (r.ec == std::errc::result_out_of_range)
+      fail("OverflowError: int too large to convert to float");
     return neg ? -v : v;
   }
 };
@@ -308,7 +314,8 @@ PyInt py_int(const Value& v) {
       const double t = std::trunc(d);
       if (std::fabs(t) < 9.2e18) return PyInt::of(static_cast<std::int64_t>(t));
       char buf[400];
-      const auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(t), std::chars_format::fixed, 0);
+      const auto r =
+          std::to_chars(buf, buf + sizeof buf, std::fabs(t), std::chars_format::fixed, 0);
       PyInt out;
       out.neg = t < 0;
       out.digits.assign(buf, r.ptr);
@@ -380,7 +387,8 @@ std::size_t py_str_len(const Value& v) {
       std::size_t n = 3;
       for (char ch : b) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c == static_cast<unsigned char>(quote) || c == '\\' || c == '\t' || c == '\n' || c == '\r')
+        if (c == static_cast<unsigned char>(quote) || c == '\\' || c == '\t' || c == '\n' ||
+            c == '\r')
           n += 2;
         else if (c < 0x20 || c >= 0x7f)
           n += 4;
@@ -423,7 +431,8 @@ std::string from_timestamp_double(double d) {
     frac = frac + 1e6;
     intpart -= 1.0;
   }
-  if (!(intpart >= -9.2e18 && intpart <= 9.2e18)) fail("OverflowError: timestamp out of range for platform time_t");
+  if (!(intpart >= -9.2e18 && intpart <= 9.2e18))
+    fail("OverflowError: timestamp out of range for platform time_t");
   return from_epoch_parts(static_cast<std::int64_t>(intpart), static_cast<std::int64_t>(frac));
 }
 
@@ -495,7 +504,9 @@ std::int64_t now_epoch_seconds() {
   return g_clock_pinned.load() ? g_clock_value.load() : real_now_seconds();
 }
 
-std::string generate_now() { return detail::format_utc(now_epoch_seconds() * kUsPerSecond); }
+std::string generate_now() {
+  return detail::format_utc(now_epoch_seconds() * kUsPerSecond);
+}
 
 // ------------------------------------------------------------ the type
 
@@ -520,6 +531,8 @@ std::optional<std::string> parse(std::string_view s) {
     // local-time resolution looks one day back and fails on 0001-01-01.
     if (!f.aware && f.year == 1 && f.month == 1 && f.day == 1) return std::nullopt;
     return format_fields_utc(f);
+  } catch (const detail::EscapingError&) {
+    throw;
   } catch (const HarmonizationError&) {
     return std::nullopt;
   }

@@ -53,7 +53,15 @@ class Converter {
   std::optional<std::string> operator()(const Value& v) const;
 
  private:
-  enum class Mode { Fuzzy, Timestamp, EpochMillis, WindowsNt, FromFormat, FromFormatMidnight, UtcIso };
+  enum class Mode {
+    Fuzzy,
+    Timestamp,
+    EpochMillis,
+    WindowsNt,
+    FromFormat,
+    FromFormatMidnight,
+    UtcIso
+  };
   Mode mode_;
   std::string format_;
   std::shared_ptr<const detail::Strptime> strptime_;  ///< compiled FORMAT (from_format modes)

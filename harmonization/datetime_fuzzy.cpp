@@ -19,6 +19,9 @@ using Tok = std::u32string;
 
 /// An IndexError / ValueError inside dateutil's `_parse`: the parse returns None.
 struct ParseFail {};
+/// decimal.InvalidOperation (Decimal % 1 of a value with more than 28 integer
+/// digits): escapes dateutil and IntelMQ alike.
+struct DecimalTrap {};
 
 constexpr std::int64_t kSaturate = 1'000'000'000'000'000LL;  // 1e15: far beyond any valid field
 
@@ -215,30 +218,11 @@ constexpr std::array<std::pair<const char*, int>, 14> kWeekdays = {{{"mon", 0},
                                                                     {"saturday", 5},
                                                                     {"sun", 6},
                                                                     {"sunday", 6}}};
-constexpr std::array<std::pair<const char*, int>, 24> kMonths = {{{"jan", 1},
-                                                                  {"january", 1},
-                                                                  {"feb", 2},
-                                                                  {"february", 2},
-                                                                  {"mar", 3},
-                                                                  {"march", 3},
-                                                                  {"apr", 4},
-                                                                  {"april", 4},
-                                                                  {"may", 5},
-                                                                  {"jun", 6},
-                                                                  {"june", 6},
-                                                                  {"jul", 7},
-                                                                  {"july", 7},
-                                                                  {"aug", 8},
-                                                                  {"august", 8},
-                                                                  {"sep", 9},
-                                                                  {"sept", 9},
-                                                                  {"september", 9},
-                                                                  {"oct", 10},
-                                                                  {"october", 10},
-                                                                  {"nov", 11},
-                                                                  {"november", 11},
-                                                                  {"dec", 12},
-                                                                  {"december", 12}}};
+constexpr std::array<std::pair<const char*, int>, 24> kMonths = {
+    {{"jan", 1},  {"january", 1},  {"feb", 2},    {"february", 2},  {"mar", 3},  {"march", 3},
+     {"apr", 4},  {"april", 4},    {"may", 5},    {"jun", 6},       {"june", 6}, {"jul", 7},
+     {"july", 7}, {"aug", 8},      {"august", 8}, {"sep", 9},       {"sept", 9}, {"september", 9},
+     {"oct", 10}, {"october", 10}, {"nov", 11},   {"november", 11}, {"dec", 12}, {"december", 12}}};
 constexpr std::array<std::pair<const char*, int>, 9> kHms = {{{"h", 0},
                                                               {"hour", 0},
                                                               {"hours", 0},
@@ -253,7 +237,9 @@ constexpr std::array<std::pair<const char*, int>, 4> kAmPm = {
 constexpr std::array<std::pair<const char*, int>, 3> kUtcZone = {
     {{"utc", 0}, {"gmt", 0}, {"z", 0}}};
 
-bool is_jump(const Tok& t) { return lookup(t, kJump) >= 0; }
+bool is_jump(const Tok& t) {
+  return lookup(t, kJump) >= 0;
+}
 std::optional<int> weekday_of(const Tok& t) {
   const int v = lookup(t, kWeekdays);
   return v >= 0 ? std::optional<int>(v) : std::nullopt;
@@ -274,11 +260,17 @@ std::optional<int> ampm_of(const Tok& t) {
 bool is_pertain(const Tok& t) {
   return t.size() == 2 && (t[0] == U'o' || t[0] == U'O') && (t[1] == U'f' || t[1] == U'F');
 }
-bool is_utczone(const Tok& t) { return lookup(t, kUtcZone) >= 0; }
+bool is_utczone(const Tok& t) {
+  return lookup(t, kUtcZone) >= 0;
+}
 /// parserinfo.tzoffset: exact-case membership in the lowercased UTC names.
-bool tzoffset_is_zero(const Tok& t) { return t == U"utc" || t == U"gmt" || t == U"z"; }
+bool tzoffset_is_zero(const Tok& t) {
+  return t == U"utc" || t == U"gmt" || t == U"z";
+}
 
-bool is_one_of(const Tok& t, char32_t a) { return t.size() == 1 && t[0] == a; }
+bool is_one_of(const Tok& t, char32_t a) {
+  return t.size() == 1 && t[0] == a;
+}
 
 // ----------------------------------------------------------------- numbers
 
@@ -308,6 +300,13 @@ struct Num {
   std::int64_t ip = 0;
   std::string frac;  // ASCII digits after the point
   bool frac_nonzero = false;
+  std::size_t int_digits = 0;  // significant digits before the point
+
+  /// value % 1 is non-zero (raises like Decimal beyond the 28-digit context).
+  bool mod1_nonzero() const {
+    if (int_digits > 28) throw DecimalTrap{};
+    return frac_nonzero;
+  }
 
   bool gt(std::int64_t k) const { return ip > k || (ip == k && frac_nonzero); }
   bool le(std::int64_t k) const { return !gt(k); }
@@ -353,6 +352,7 @@ NumKind classify(const Tok& t, Num* out) {
           if (d != 0) n.frac_nonzero = true;
         } else {
           n.ip = n.ip >= kSaturate ? kSaturate : n.ip * 10 + d;
+          if (d != 0 || n.int_digits > 0) ++n.int_digits;
         }
       }
       n.ip = std::min(n.ip, kSaturate);
@@ -596,7 +596,7 @@ class Parser {
   static void parse_min_sec(const Num& value, Res& res) {
     res.minute = value.ip;
     res.second.reset();
-    if (value.frac_nonzero) res.second = value.sixty_frac();
+    if (value.mod1_nonzero()) res.second = value.sixty_frac();
   }
 
   std::optional<std::size_t> find_hms_idx(std::size_t idx) const {
@@ -613,7 +613,7 @@ class Parser {
     const Num value = to_decimal(value_repr);
     if (hms == 0) {
       res.hour = value.ip;
-      if (value.frac_nonzero) res.minute = value.sixty_frac();
+      if (value.mod1_nonzero()) res.minute = value.sixty_frac();
     } else if (hms == 1) {
       parse_min_sec(value, res);
     } else if (hms == 2) {
@@ -626,7 +626,8 @@ class Parser {
   std::size_t parse_numeric_token(std::size_t idx, Res& res) {
     const Tok value_repr = l_[idx];
     Num value;
-    if (classify(value_repr, &value) != NumKind::Finite) throw ParseFail{};  // Unknown numeric token
+    if (classify(value_repr, &value) != NumKind::Finite)
+      throw ParseFail{};  // Unknown numeric token
     const std::size_t len_li = value_repr.size();
     const std::size_t len_l = l_.size();
     const std::u32string_view s(value_repr);
@@ -845,7 +846,13 @@ Fields fuzzy_parse(std::u32string_view s, std::int64_t now_epoch_seconds, std::i
   Parser parser(timelex(s));
   parser.pivot_year = pivot_year;
   Res res;
-  if (!parser.parse(res)) fail("Unknown string format");
+  bool ok;
+  try {
+    ok = parser.parse(res);
+  } catch (const DecimalTrap&) {
+    throw EscapingError(ErrorKind::ValueError, "decimal.InvalidOperation: DivisionImpossible");
+  }
+  if (!ok) fail("Unknown string format");
 
   // parserinfo.validate
   if (res.year) res.year = parser.convert_year(*res.year, res.century_specified);
@@ -862,9 +869,9 @@ Fields fuzzy_parse(std::u32string_view s, std::int64_t now_epoch_seconds, std::i
   // _build_naive with default = today 00:00:00
   std::int64_t dy;
   int dm, dd;
-  civil_from_days(now_epoch_seconds >= 0 ? now_epoch_seconds / 86400
-                                         : -((-now_epoch_seconds + 86399) / 86400),
-                  dy, dm, dd);
+  civil_from_days(
+      now_epoch_seconds >= 0 ? now_epoch_seconds / 86400 : -((-now_epoch_seconds + 86399) / 86400),
+      dy, dm, dd);
   Fields f;
   f.year = res.year.value_or(dy);
   const std::int64_t month = res.month.value_or(dm);

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harmonization/errors.hpp"
+
 namespace intelflow::harm::datetime::detail {
 
 // ---------------------------------------------------------------- calendar
@@ -18,7 +20,9 @@ namespace intelflow::harm::datetime::detail {
 constexpr std::int64_t kUsPerSecond = 1'000'000;
 constexpr std::int64_t kUsPerDay = 86'400 * kUsPerSecond;
 
-constexpr bool is_leap(std::int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+constexpr bool is_leap(std::int64_t y) {
+  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
 int days_in_month(std::int64_t year, int month);
 /// Days since 1970-01-01 of a proleptic Gregorian date (any year).
 std::int64_t days_from_civil(std::int64_t y, int m, int d);
@@ -49,6 +53,14 @@ std::int64_t wall_us(const Fields& f);
 std::int64_t utc_us(const Fields& f);
 
 [[noreturn]] void fail(const std::string& what);  ///< throws HarmonizationError(ValueError)
+
+/// An error the reference let escape even from DateTime.sanitize (dateutil
+/// hitting decimal.InvalidOperation, which is no ValueError): not turned into
+/// a null result.
+class EscapingError : public HarmonizationError {
+ public:
+  using HarmonizationError::HarmonizationError;
+};
 
 // ------------------------------------------------------- character classes
 

@@ -139,7 +139,8 @@ std::vector<Alt> directive_alts(char32_t d) {
       return alternatives("3[0-1]|[1-2]\\d|0[1-9]|[1-9]| [1-9]");
     case U'f': {
       std::vector<Alt> v;
-      for (int n = 6; n >= 1; --n) v.emplace_back(static_cast<std::size_t>(n), CharClass{CharClass::Range, U'0', U'9'});
+      for (int n = 6; n >= 1; --n)
+        v.emplace_back(static_cast<std::size_t>(n), CharClass{CharClass::Range, U'0', U'9'});
       return v;
     }
     case U'H':
@@ -188,9 +189,8 @@ std::vector<Alt> directive_alts(char32_t d) {
 }
 
 bool is_regex_special(char32_t c) {
-  return c == U'\\' || c == U'.' || c == U'^' || c == U'$' || c == U'*' || c == U'+' ||
-         c == U'?' || c == U'(' || c == U')' || c == U'{' || c == U'}' || c == U'[' ||
-         c == U']' || c == U'|';
+  return c == U'\\' || c == U'.' || c == U'^' || c == U'$' || c == U'*' || c == U'+' || c == U'?' ||
+         c == U'(' || c == U')' || c == U'{' || c == U'}' || c == U'[' || c == U']' || c == U'|';
 }
 
 struct Compiled {
@@ -471,7 +471,8 @@ Fields Strptime::parse(std::u32string_view data) const {
         }
         const std::int64_t hours = to_int(std::u32string_view(z).substr(1, 2));
         const std::int64_t minutes = to_int(std::u32string_view(z).substr(3, 2));
-        const std::u32string_view sec_part = std::u32string_view(z).substr(std::min<std::size_t>(5, z.size()), 2);
+        const std::u32string_view sec_part =
+            std::u32string_view(z).substr(std::min<std::size_t>(5, z.size()), 2);
         const std::int64_t seconds = sec_part.empty() ? 0 : to_int(sec_part);
         std::int64_t off = hours * 3600 + minutes * 60 + seconds;
         std::u32string rem = z.size() > 8 ? z.substr(8) : std::u32string();
@@ -493,7 +494,8 @@ Fields Strptime::parse(std::u32string_view data) const {
   if (!year && iso_year) {
     if (!iso_week || !weekday)
       fail("ISO year directive '%G' must be used with the ISO week directive '%V' and a weekday");
-    if (julian) fail("Day of the year directive '%j' is not compatible with ISO year directive '%G'");
+    if (julian)
+      fail("Day of the year directive '%j' is not compatible with ISO year directive '%G'");
   } else if (!week_of_year && iso_week) {
     if (!weekday) fail("ISO week directive '%V' must be used with the ISO year directive '%G'");
     fail("ISO week directive '%V' is incompatible with the year directive '%Y'");
@@ -563,8 +565,9 @@ Fields Strptime::parse(std::u32string_view data) const {
     f.aware = true;
     f.offset_us = *gmtoff * kUsPerSecond + gmtoff_fraction;
     if (f.offset_us <= -kUsPerDay || f.offset_us >= kUsPerDay)
-      fail("offset must be a timedelta strictly between -timedelta(hours=24) and "
-           "timedelta(hours=24)");
+      fail(
+          "offset must be a timedelta strictly between -timedelta(hours=24) and "
+          "timedelta(hours=24)");
   }
   (void)wall_us(f);  // datetime(...) validation
   return f;

@@ -9,7 +9,9 @@
 
 namespace intelflow::harm::datetime::detail {
 
-void fail(const std::string& what) { throw HarmonizationError(ErrorKind::ValueError, what); }
+void fail(const std::string& what) {
+  throw HarmonizationError(ErrorKind::ValueError, what);
+}
 
 int days_in_month(std::int64_t year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -96,8 +98,9 @@ std::int64_t utc_us(const Fields& f) {
   const std::int64_t wall = wall_us(f);
   if (!f.aware) return wall;
   if (f.offset_us <= -kUsPerDay || f.offset_us >= kUsPerDay)
-    fail("offset must be a timedelta strictly between -timedelta(hours=24) and "
-         "timedelta(hours=24)");
+    fail(
+        "offset must be a timedelta strictly between -timedelta(hours=24) and "
+        "timedelta(hours=24)");
   const std::int64_t u = wall - f.offset_us;
   if (u < kMinUs || u > kMaxUs) fail("date value out of range");
   return u;
@@ -190,7 +193,9 @@ bool py_isdigit(char32_t c) {
   return t == U_NT_DECIMAL || t == U_NT_DIGIT;
 }
 
-bool py_isdecimal(char32_t c) { return py_decimal(c) >= 0; }
+bool py_isdecimal(char32_t c) {
+  return py_decimal(c) >= 0;
+}
 
 int py_decimal(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') ? static_cast<int>(c - '0') : -1;
