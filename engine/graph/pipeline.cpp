@@ -357,7 +357,7 @@ BotNode::BotNode(Pipeline::Impl& p, const config::BotConfig& cfg, std::size_t in
   on_error_route_ = route_index("_on_error");
 
   if (!collector_) {
-    auto concurrency = cfg.info->concurrent ? flow::unlimited : flow::serial;
+    auto concurrency = cfg.info->concurrent && !p.opts.serial ? flow::unlimited : flow::serial;
     node_ = std::make_unique<flow::function_node<BatchPtr>>(
         *p.g, concurrency, [this](const BatchPtr& b) { handle(b); });
   }
@@ -694,6 +694,20 @@ void Pipeline::inject(const std::string& bot_id, harm::Message msg) {
     auto b = std::make_shared<Batch>();
     b->msgs.push_back(std::move(msg));
     b->ticket = std::move(ticket);
+    BotNode* np = n.get();
+    impl_->arena->execute([&] { np->node_->try_put(b); });
+    return;
+  }
+  throw std::runtime_error("no running bot '" + bot_id + "'");
+}
+
+void Pipeline::inject_batch(const std::string& bot_id, std::vector<harm::Message> msgs) {
+  for (auto& n : impl_->nodes) {
+    if (n->cfg_.id != bot_id) continue;
+    if (!n->node_) throw std::runtime_error("bot '" + bot_id + "' has no input (collector)");
+    auto b = std::make_shared<Batch>();
+    b->msgs = std::move(msgs);
+    b->ticket = impl_->acquire();
     BotNode* np = n.get();
     impl_->arena->execute([&] { np->node_->try_put(b); });
     return;

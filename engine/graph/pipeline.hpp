@@ -61,6 +61,9 @@ struct PipelineOptions {
   std::function<void(const std::string& bot_id, const std::string& path,
                      std::vector<harm::Message>&& msgs)>
       sink;
+  /// Every node runs serially (message order is kept end to end): the
+  /// conformance harness compares output order.
+  bool serial = false;
 };
 
 class BotNode;
@@ -83,6 +86,8 @@ class Pipeline {
 
   /// Injects a message into a bot's input (dump re-injection, tests). Blocks on back-pressure.
   void inject(const std::string& bot_id, harm::Message msg);
+  /// Injects messages as one batch (one ticket), keeping their order.
+  void inject_batch(const std::string& bot_id, std::vector<harm::Message> msgs);
 
   /// Per bot id (file order).
   std::vector<std::pair<std::string, const BotStats*>> stats() const;
