@@ -227,6 +227,7 @@ void Message::throw_invalid_key(std::string_view key, const KeyInfo& ki) const {
 std::ptrdiff_t Message::index_of(std::string_view key, const KeyInfo& ki) const noexcept {
   const std::size_t n = entries_.size();
   if (ki.cls == KeyClass::Field) {
+    if (!maybe_present(ki.field)) return -1;
     for (std::size_t i = 0; i < n; ++i)
       if (entries_[i].field == ki.field) return static_cast<std::ptrdiff_t>(i);
     return -1;
@@ -249,6 +250,8 @@ void Message::remove_jsondict_items(std::string_view) noexcept {
   entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                 [](const Entry& e) { return starts_with_extra_dot(e.key); }),
                  entries_.end());
+  present_[0] = present_[1] = 0;
+  for (const auto& e : entries_) mark(e.field, true);
 }
 
 // --- add -----------------------------------------------------------------------------
@@ -334,9 +337,10 @@ void Message::store(std::string_view key, const KeyInfo& ki, Value&& value, bool
       return;
     }
   }
-  if (ki.cls == KeyClass::Field)
+  if (ki.cls == KeyClass::Field) {
     entries_.emplace_back(ki.field, std::move(value));
-  else
+    mark(ki.field, true);
+  } else
     entries_.emplace_back(key, std::move(value));
 }
 
@@ -471,7 +475,7 @@ void Message::remove(std::string_view key) {
   }
   std::ptrdiff_t i = index_of(key, classify(key, harm_->find(kind_, key)));
   if (i < 0) raise_key_error(key);
-  entries_.erase(entries_.begin() + i);
+  erase_at(static_cast<std::size_t>(i));
 }
 
 bool Message::erase(std::string_view key) noexcept {
@@ -482,7 +486,7 @@ bool Message::erase(std::string_view key) noexcept {
   }
   std::ptrdiff_t i = index_of(key, classify(key, harm_->find(kind_, key)));
   if (i < 0) return false;
-  entries_.erase(entries_.begin() + i);
+  erase_at(static_cast<std::size_t>(i));
   return true;
 }
 
@@ -739,6 +743,20 @@ struct WireItem {
   std::string_view k() const noexcept { return escaped ? std::string_view(key_buf) : key; }
 };
 
+/// True if no byte has its high bit set (8 bytes at a time).
+bool is_ascii(std::string_view s) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t acc = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    acc |= x;
+  }
+  for (; n; ++p, --n) acc |= static_cast<unsigned char>(*p);
+  return (acc & 0x8080808080808080ULL) == 0;
+}
+
 MessageKind kind_from_type_value(const Value& t) {
   if (t.is_string()) {
     if (t.as_string() == "Event") return MessageKind::Event;
@@ -757,7 +775,7 @@ MessageKind kind_from_type_value(const Value& t) {
 Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmonization> harm,
                              std::optional<MessageKind> default_kind) {
   if (!harm) harm = Harmonization::default_instance();
-  if (!simdjson::validate_utf8(json.data(), json.size()))
+  if (!is_ascii(json) && !simdjson::validate_utf8(json.data(), json.size()))
     raise(ErrorKind::DecodingError, "Could not decode string: invalid UTF-8");
 
   thread_local std::vector<WireItem> items;

@@ -44,8 +44,8 @@ class Message {
     Value value;
 
     Entry() = default;
-    Entry(const FieldSpec* f, Value v) : field(f), key(f->name), value(std::move(v)) {}
-    Entry(std::string_view owned_key, Value v) : value(std::move(v)) { own(owned_key); }
+    Entry(const FieldSpec* f, Value&& v) : field(f), key(f->name), value(std::move(v)) {}
+    Entry(std::string_view owned_key, Value&& v) : value(std::move(v)) { own(owned_key); }
     Entry(const Entry& o) : field(o.field), key(o.key), value(o.value) {
       if (o.owned_) own(o.key);
     }
@@ -108,7 +108,10 @@ class Message {
   const std::vector<Entry>& entries() const noexcept { return entries_; }
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
-  void clear() noexcept { entries_.clear(); }
+  void clear() noexcept {
+    entries_.clear();
+    present_[0] = present_[1] = 0;
+  }
 
   // --- §1.4 / §1.5 --------------------------------------------------------------
   /// Wire form: insertion order, "__type" last, ", "/": ", ASCII escapes.
@@ -173,12 +176,30 @@ class Message {
   void explode_jsondict(const FieldSpec& f, const Value& json_text);
   void remove_jsondict_items(std::string_view field_name) noexcept;
   Value hierarchical_dict(bool with_type, bool jsondict_as_string) const;
+  void mark(const FieldSpec* f, bool on) noexcept {
+    if (f && f->id < 128) {
+      const std::uint64_t bit = std::uint64_t{1} << (f->id & 63);
+      if (on)
+        present_[f->id >> 6] |= bit;
+      else
+        present_[f->id >> 6] &= ~bit;
+    }
+  }
+  bool maybe_present(const FieldSpec* f) const noexcept {
+    return f->id >= 128 || (present_[f->id >> 6] >> (f->id & 63)) & 1;
+  }
+  void erase_at(std::size_t i) noexcept {
+    mark(entries_[i].field, false);
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 
   MessageKind kind_;
   std::shared_ptr<const Harmonization> harm_;
   /// Mutable only because to_dict(hierarchical=true) reproduces a reference
   /// quirk: it merges sub-keys into stored nested dict values.
   mutable std::vector<Entry> entries_;
+  /// Bit i set if the field with id i < 128 has an entry (fast absent check).
+  std::uint64_t present_[2] = {0, 0};
   std::optional<Value> default_value_;
 };
 

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <limits>
 #include <unordered_map>
 #include <utility>
@@ -624,6 +627,25 @@ bool JsonReader::decode_escapes(const char* start, std::string& out) {
 bool JsonReader::parse_string(std::string_view& out, std::string& scratch) {
   if (!consume('"')) return false;
   const char* start = p_;
+#if defined(__SSE2__)
+  // 16 bytes at a time: stop at '"', '\\' or a control byte (< 0x20).
+  {
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i bslash = _mm_set1_epi8('\\');
+    const __m128i ctl = _mm_set1_epi8(0x1f);
+    while (end_ - p_ >= 16) {
+      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
+      int m = _mm_movemask_epi8(hit);
+      if (m) {
+        p_ += __builtin_ctz(static_cast<unsigned>(m));
+        goto scanned;
+      }
+      p_ += 16;
+    }
+  }
+#endif
   // SWAR scan for '"', '\\' or a control byte.
   while (end_ - p_ >= 8) {
     std::uint64_t x;
@@ -640,6 +662,9 @@ bool JsonReader::parse_string(std::string_view& out, std::string& scratch) {
     if (c == '"' || c == '\\' || c < 0x20) break;
     ++p_;
   }
+#if defined(__SSE2__)
+scanned:
+#endif
   if (p_ >= end_) return false;
   if (*p_ == '"') {
     out = std::string_view(start, static_cast<std::size_t>(p_ - start));
@@ -653,8 +678,7 @@ bool JsonReader::parse_string(std::string_view& out, std::string& scratch) {
 
 bool JsonReader::parse_string_into(std::string& out) {
   std::string_view v;
-  thread_local std::string scratch;
-  if (!parse_string(v, scratch)) return false;
+  if (!parse_string(v, scratch_)) return false;
   out.assign(v.data(), v.size());
   return true;
 }
@@ -733,9 +757,9 @@ bool JsonReader::parse_value(Value& out, int depth) {
   if (p_ >= end_) return false;
   switch (*p_) {
     case '"': {
-      std::string s;
-      if (!parse_string_into(s)) return false;
-      out = Value::string(std::move(s));
+      std::string_view v;
+      if (!parse_string(v, scratch_)) return false;
+      out = Value::string(v);
       return true;
     }
     case '{': {

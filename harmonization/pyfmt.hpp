@@ -92,6 +92,7 @@ class JsonReader {
 
   const char* p_;
   const char* end_;
+  std::string scratch_;  // decoded strings with escapes
 };
 
 }  // namespace intelflow::harm::py

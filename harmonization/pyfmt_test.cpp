@@ -55,10 +55,13 @@ TEST_CASE("pyfmt: repr() chooses quotes and escapes like Python", "[pyfmt]") {
   CHECK(py::repr(Value::string("back\\slash")) == "'back\\\\slash'");
   CHECK(py::repr(Value::string("t\tn\nr\r\x01\x7f")) == "'t\\tn\\nr\\r\\x01\\x7f'");
   CHECK(py::repr(Value::string("h\xc3\xa9")) == "'h\xc3\xa9'");
-  CHECK(py::repr(Value::bytes(std::string("\x00" "a'\xff", 4))) == "b\"\\x00a'\\xff\"");
+  CHECK(py::repr(Value::bytes(std::string("\x00"
+                                          "a'\xff",
+                                          4))) == "b\"\\x00a'\\xff\"");
   CHECK(py::repr(Value::floating(50.0)) == "50.0");
   CHECK(py::repr(Value::boolean(false)) == "False");
-  CHECK(py::repr(Value::big_integer("123456789012345678901234567890")) == "123456789012345678901234567890");
+  CHECK(py::repr(Value::big_integer("123456789012345678901234567890")) ==
+        "123456789012345678901234567890");
 }
 
 TEST_CASE("pyfmt: json.dumps separators, escapes and special floats", "[pyfmt]") {
@@ -70,8 +73,9 @@ TEST_CASE("pyfmt: json.dumps separators, escapes and special floats", "[pyfmt]")
   py::JsonOptions sorted;
   sorted.sort_keys = true;
   sorted.ensure_ascii = false;
-  CHECK(py::json_dumps(v, sorted) == "{\"a\": [1e+16, true, null], \"b\": 1, \"c\": \"h\xc3\xa9 \xf0\x9f\x98\x80 "
-                                     "\\\"q\\\" \\\\ \x7f\"}");
+  CHECK(py::json_dumps(v, sorted) ==
+        "{\"a\": [1e+16, true, null], \"b\": 1, \"c\": \"h\xc3\xa9 \xf0\x9f\x98\x80 "
+        "\\\"q\\\" \\\\ \x7f\"}");
   CHECK(py::json_dumps(Value::floating(std::nan(""))) == "NaN");
   CHECK(py::json_dumps(Value::floating(-std::numeric_limits<double>::infinity())) == "-Infinity");
   CHECK(py::json_dumps(Value::dict({})) == "{}");
@@ -112,8 +116,9 @@ TEST_CASE("pyfmt: json_loads decodes escapes and surrogate pairs", "[pyfmt]") {
   CHECK(loads(R"("\ud800x")").as_string() == "\xed\xa0\x80x");
 }
 
-TEST_CASE("pyfmt: json_loads objects keep order, duplicate key keeps first position with last value",
-          "[pyfmt]") {
+TEST_CASE(
+    "pyfmt: json_loads objects keep order, duplicate key keeps first position with last value",
+    "[pyfmt]") {
   Value v = loads(R"({"b": 1, "a": 2, "b": 3})");
   const auto& d = v.as_dict();
   REQUIRE(d.size() == 2);
@@ -124,8 +129,9 @@ TEST_CASE("pyfmt: json_loads objects keep order, duplicate key keeps first posit
 
 TEST_CASE("pyfmt: json_loads rejects what Python's json rejects", "[pyfmt]") {
   Value v;
-  for (std::string_view bad : {"", "01", "1.", "1e", "[1,]", "{\"a\":1,}", "\"\x01\"", "'a'", "{a: 1}",
-                               "[1] x", "\"\\x41\"", "\"\\u12\"", "tru", "-", "nan", "\xef\xbb\xbf{}"}) {
+  for (std::string_view bad :
+       {"", "01", "1.", "1e", "[1,]", "{\"a\":1,}", "\"\x01\"", "'a'", "{a: 1}", "[1] x",
+        "\"\\x41\"", "\"\\u12\"", "tru", "-", "nan", "\xef\xbb\xbf{}"}) {
     INFO(bad);
     CHECK_FALSE(py::json_loads(bad, v));
   }
