@@ -17,6 +17,7 @@
 #include "engine/api/parser.hpp"
 #include "engine/api/registry.hpp"
 #include "engine/graph/dump.hpp"
+#include "engine/wal/wal.hpp"
 
 namespace intelflow::graph {
 
@@ -204,19 +205,38 @@ struct Pipeline::Impl {
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;
   std::condition_variable stop_cv;
+  std::unique_ptr<wal::Wal> wal;
+  wal::RecoveryReport wal_report;
 
   explicit Impl(Pipeline& o) : owner(o) {}
 
-  /// Blocks until one more ingress unit may enter; returns its ticket (or
-  /// nullptr if the pipeline is stopping).
-  std::shared_ptr<Ticket> acquire() {
+  /// Writes an ingress message durably (if durable) and admits it: blocks
+  /// while the graph is full, returns the ticket that acknowledges it.
+  std::shared_ptr<Ticket> admit(const std::string& bot_id, std::string_view path,
+                                const Message& msg) {
+    if (!wal) return acquire();
+    std::string payload;
+    payload.reserve(256);
+    payload += bot_id;
+    payload += '\n';
+    payload += path;
+    payload += '\n';
+    msg.serialize_to(payload);
+    std::uint64_t seq = wal->append_durable(payload);
+    return acquire(seq);
+  }
+
+  /// Blocks until one more ingress unit may enter; returns its ticket. `seq`
+  /// (if non-zero) is acknowledged in the WAL when the ticket completes.
+  std::shared_ptr<Ticket> acquire(std::uint64_t seq = 0) {
     std::unique_lock lk(flight_mu);
     flight_cv.wait(lk, [&] { return owner.in_flight_.load() < max_in_flight || stopping_hard; });
     auto n = owner.in_flight_.fetch_add(1) + 1;
     auto seen = owner.max_in_flight_seen_.load();
     while (n > seen && !owner.max_in_flight_seen_.compare_exchange_weak(seen, n)) {
     }
-    return std::make_shared<Ticket>([this] {
+    return std::make_shared<Ticket>([this, seq](bool complete) {
+      if (complete && seq != 0 && wal) wal->ack(seq);
       {
         std::lock_guard lk2(flight_mu);
         owner.in_flight_.fetch_sub(1);
@@ -546,7 +566,7 @@ class CollectorEmitter final : public api::Emitter {
       throw api::PipelineError("Path '" + std::string(path) + "' is not configured for bot '" +
                                n_.cfg_.id + "'.");
     }
-    auto ticket = n_.p_.acquire();
+    auto ticket = n_.p_.admit(n_.cfg_.id, path, msg);
     std::vector<Message> one;
     one.push_back(std::move(msg));
     n_.p_.arena->execute([&] { n_.route(static_cast<std::size_t>(idx), std::move(one), ticket); });
@@ -609,6 +629,17 @@ Pipeline::Pipeline(const config::GraphConfig& cfg, PipelineOptions opts)
       oneapi::tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads) + 1);
   impl_->arena = std::make_unique<oneapi::tbb::task_arena>(threads, 0);
   fs::create_directories(cfg_.engine.log_dir);
+  if (opts.durable) {
+    wal::Options wo;
+    wo.dir = cfg_.engine.wal_dir;
+    wo.fsync = cfg_.engine.fsync == config::FsyncPolicy::Always     ? wal::Fsync::Always
+               : cfg_.engine.fsync == config::FsyncPolicy::Interval ? wal::Fsync::Interval
+                                                                    : wal::Fsync::Never;
+    wo.interval_ms = cfg_.engine.fsync_interval_ms;
+    wo.max_bytes = cfg_.engine.wal_max_bytes;
+    impl_->wal = std::make_unique<wal::Wal>(wo, impl_->wal_report);
+    recovery_.notes = impl_->wal_report.notes;
+  }
   impl_->arena->execute([&] {
     impl_->g = std::make_unique<flow::graph>();
     for (std::size_t i = 0; i < cfg_.bots.size(); ++i) {
@@ -639,6 +670,47 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::start() {
+  // Replay first: un-acknowledged ingress messages of the previous run go
+  // through the graph again (their tickets acknowledge the old records).
+  auto pending = std::move(impl_->wal_report.pending);
+  for (auto& rec : pending) {
+    std::string_view pl(rec.payload);
+    auto nl1 = pl.find('\n');
+    auto nl2 = nl1 == std::string_view::npos ? nl1 : pl.find('\n', nl1 + 1);
+    BotNode* node = nullptr;
+    int ri = -1;
+    if (nl2 != std::string_view::npos) {
+      std::string_view id = pl.substr(0, nl1), path = pl.substr(nl1 + 1, nl2 - nl1 - 1);
+      for (auto& n : impl_->nodes)
+        if (n->cfg_.id == id) node = n.get();
+      if (node) ri = node->route_index(path);
+    }
+    std::optional<Message> msg;
+    if (node && ri >= 0) {
+      try {
+        msg = Message::unserialize(pl.substr(nl2 + 1), node->ctx_->harmonization);
+      } catch (const std::exception& e) {
+        recovery_.notes.push_back(
+            fmt::format("record {}: unreadable message: {}", rec.seq, e.what()));
+      }
+    }
+    if (!msg) {
+      // The bot or path is gone (config changed): keep the record in a dump
+      // so nothing is lost silently, then acknowledge it.
+      ++recovery_.dropped_unroutable;
+      DumpFile df(cfg_.engine.log_dir + "/wal-unroutable.dump", "wal-recovery", "");
+      df.add(std::string(pl), "WAL record could not be replayed: its bot or path no longer exists");
+      df.flush();
+      impl_->wal->ack(rec.seq);
+      continue;
+    }
+    auto ticket = impl_->acquire(rec.seq);
+    std::vector<Message> one;
+    one.push_back(std::move(*msg));
+    impl_->arena->execute(
+        [&] { node->route(static_cast<std::size_t>(ri), std::move(one), ticket); });
+    ++recovery_.replayed;
+  }
   for (auto& n : impl_->nodes) {
     if (!n->collector_) continue;
     BotNode* np = n.get();
@@ -678,12 +750,14 @@ void Pipeline::stop() {
     }
     n->dump_->flush();
     std::lock_guard lk(n->retained_mu_);
+    for (auto& b : n->retained_) b->ticket->disarm();  // not done: replayed at the next start
     n->retained_.clear();
   }
   impl_->arena->execute([&] {
     impl_->nodes.clear();
     impl_->g.reset();
   });
+  if (impl_->wal) impl_->wal->close();
 }
 
 void Pipeline::inject(const std::string& bot_id, harm::Message msg) {

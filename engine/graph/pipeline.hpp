@@ -31,15 +31,19 @@ namespace intelflow::graph {
 /// when the last shared_ptr to the ticket is released.
 class Ticket {
  public:
-  explicit Ticket(std::function<void()> on_done) : on_done_(std::move(on_done)) {}
+  /// `on_done(complete)`: complete is false if the ticket was disarmed (its
+  /// work was abandoned at shutdown and must be replayed, not acknowledged).
+  explicit Ticket(std::function<void(bool)> on_done) : on_done_(std::move(on_done)) {}
   ~Ticket() {
-    if (on_done_) on_done_();
+    if (on_done_) on_done_(!disarmed_.load());
   }
+  void disarm() noexcept { disarmed_.store(true); }
   Ticket(const Ticket&) = delete;
   Ticket& operator=(const Ticket&) = delete;
 
  private:
-  std::function<void()> on_done_;
+  std::function<void(bool)> on_done_;
+  std::atomic<bool> disarmed_{false};
 };
 
 /// Counters of one bot (all monotonic).
@@ -64,6 +68,17 @@ struct PipelineOptions {
   /// Every node runs serially (message order is kept end to end): the
   /// conformance harness compares output order.
   bool serial = false;
+  /// Write every ingress message to the WAL (engine.wal_dir) before it enters
+  /// the graph, acknowledge it when done, and replay what was not acknowledged
+  /// at start. The daemon sets it; unit tests and the conformance harness don't.
+  bool durable = false;
+};
+
+/// What recovery found at start (durable pipelines).
+struct RecoverySummary {
+  std::uint64_t replayed = 0;
+  std::uint64_t dropped_unroutable = 0;  ///< records whose bot/path no longer exists
+  std::vector<std::string> notes;
 };
 
 class BotNode;
@@ -77,8 +92,10 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  /// Starts collector threads.
+  /// Replays what the WAL holds un-acknowledged (durable pipelines), then
+  /// starts collector threads.
   void start();
+  const RecoverySummary& recovery() const noexcept { return recovery_; }
   /// Waits until every collector finished its round (drain mode) and the graph is idle.
   void wait_drained();
   /// Stops collectors, drains the graph, shuts every bot down (flushes outputs).
@@ -106,6 +123,7 @@ class Pipeline {
   std::unique_ptr<Impl> impl_;
   std::atomic<std::uint64_t> in_flight_{0};
   std::atomic<std::uint64_t> max_in_flight_seen_{0};
+  RecoverySummary recovery_;
 };
 
 /// The logger of a bot (created on first use; IntelMQ line format).

@@ -34,6 +34,17 @@ void print_summary(const graph::Pipeline& p, std::ostream& out) {
   }
 }
 
+void report_recovery(const graph::Pipeline& p, std::ostream& err) {
+  const auto& r = p.recovery();
+  for (const auto& n : r.notes) err << "intelflow: recovery: " << n << "\n";
+  if (r.replayed > 0 || r.dropped_unroutable > 0)
+    err << fmt::format(
+        "intelflow: recovery: replayed {} un-acknowledged message(s){}\n", r.replayed,
+        r.dropped_unroutable ? fmt::format(", {} could not be routed (kept in wal-unroutable.dump)",
+                                           r.dropped_unroutable)
+                             : std::string());
+}
+
 }  // namespace
 
 int check_graph(const std::string& graph_file, std::ostream& out, bool quiet) {
@@ -72,13 +83,16 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
 
   std::unique_ptr<graph::Pipeline> pipeline;
   try {
-    pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{.drain = opts.drain, .sink = {}});
+    pipeline = std::make_unique<graph::Pipeline>(
+        *loaded.graph,
+        graph::PipelineOptions{.drain = opts.drain, .sink = {}, .serial = false, .durable = true});
   } catch (const std::exception& e) {
     err << "intelflow: " << e.what() << "\n";
     return 2;
   }
   auto started = std::chrono::steady_clock::now();
   pipeline->start();
+  report_recovery(*pipeline, err);
 
   if (opts.drain) {
     pipeline->wait_drained();
@@ -128,16 +142,21 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       pipeline->stop();
       pipeline.reset();
       try {
-        pipeline = std::make_unique<graph::Pipeline>(*fresh.graph, graph::PipelineOptions{.drain = false, .sink = {}});
+        pipeline = std::make_unique<graph::Pipeline>(
+            *fresh.graph,
+            graph::PipelineOptions{.drain = false, .sink = {}, .serial = false, .durable = true});
       } catch (const std::exception& e) {
         spdlog::error("Reload failed: {}; restarting the previous graph.", e.what());
-        pipeline = std::make_unique<graph::Pipeline>(*loaded.graph, graph::PipelineOptions{.drain = false, .sink = {}});
+        pipeline = std::make_unique<graph::Pipeline>(
+            *loaded.graph,
+            graph::PipelineOptions{.drain = false, .sink = {}, .serial = false, .durable = true});
         pipeline->start();
         sd_notify(0, "READY=1");
         continue;
       }
       loaded = std::move(fresh);
       pipeline->start();
+      report_recovery(*pipeline, err);
       spdlog::info("Reload done.");
       sd_notify(0, "READY=1");
     }
