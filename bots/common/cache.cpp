@@ -2,6 +2,8 @@
 #include "bots/common/cache.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -419,6 +421,40 @@ struct RedisConnError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Blocks SIGPIPE in this thread while talking to Redis (a write to a closed
+/// socket would otherwise kill the process) and consumes a SIGPIPE raised meanwhile.
+class SigpipeGuard {
+ public:
+  SigpipeGuard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeGuard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigemptyset(&pending);
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        timespec zero{};
+        sigtimedwait(&pipe_, nullptr, &zero);
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+  bool was_pending_ = false;
+};
+
 struct ReplyPtr {
   redisReply* r = nullptr;
   ~ReplyPtr() {
@@ -496,6 +532,7 @@ void RedisCache::connect() {
 template <class Fn>
 auto RedisCache::with_retry(Fn&& fn) {
   std::lock_guard lk(mu_);
+  SigpipeGuard no_sigpipe;
   for (int attempt = 0;; ++attempt) {
     try {
       if (!conn_) connect();
