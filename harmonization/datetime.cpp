@@ -63,13 +63,11 @@ enum class Strict { No, Yes, NotAscii };
 /// strptime(s, '%Y-%m-%dT%H:%M:%S+00:00') or with '.%f' for ASCII input. The
 /// fields are each followed by a fixed non-digit separator, so the regex
 /// alternatives reduce to "the digit run before the separator, 1 or 2 long".
-Strict strict_ascii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return Strict::NotAscii;
+bool strict_ascii_match(std::string_view s) {
   std::size_t p = 0;
-  if (s.size() < 19) return Strict::No;
+  if (s.size() < 19) return false;
   for (int k = 0; k < 4; ++k)
-    if (!is_digit(s[static_cast<std::size_t>(k)])) return Strict::No;
+    if (!is_digit(s[static_cast<std::size_t>(k)])) return false;
   const int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
   p = 4;
   auto expect = [&](char c) {
@@ -79,51 +77,121 @@ Strict strict_ascii(std::string_view s) {
     }
     return false;
   };
-  if (!expect('-')) return Strict::No;
+  if (!expect('-')) return false;
   std::size_t n = digit_run(s, p);
-  if (n == 0 || n > 2) return Strict::No;
+  if (n == 0 || n > 2) return false;
   const int month = two(s, p, n);
-  if (month < 1 || month > 12) return Strict::No;
+  if (month < 1 || month > 12) return false;
   p += n;
-  if (!expect('-')) return Strict::No;
+  if (!expect('-')) return false;
   int day;
   if (p < s.size() && s[p] == ' ') {
     ++p;
-    if (digit_run(s, p) != 1 || s[p] == '0') return Strict::No;
+    if (digit_run(s, p) != 1 || s[p] == '0') return false;
     day = s[p] - '0';
     ++p;
   } else {
     n = digit_run(s, p);
-    if (n == 0 || n > 2) return Strict::No;
+    if (n == 0 || n > 2) return false;
     day = two(s, p, n);
-    if (day < 1 || day > 31) return Strict::No;
+    if (day < 1 || day > 31) return false;
     p += n;
   }
-  if (p >= s.size() || (s[p] != 'T' && s[p] != 't')) return Strict::No;
+  if (p >= s.size() || (s[p] != 'T' && s[p] != 't')) return false;
   ++p;
   n = digit_run(s, p);
-  if (n == 0 || n > 2 || two(s, p, n) > 23) return Strict::No;
+  if (n == 0 || n > 2 || two(s, p, n) > 23) return false;
   p += n;
-  if (!expect(':')) return Strict::No;
+  if (!expect(':')) return false;
   n = digit_run(s, p);
-  if (n == 0 || n > 2 || two(s, p, n) > 59) return Strict::No;
+  if (n == 0 || n > 2 || two(s, p, n) > 59) return false;
   p += n;
-  if (!expect(':')) return Strict::No;
+  if (!expect(':')) return false;
   n = digit_run(s, p);
-  if (n == 0 || n > 2) return Strict::No;
+  if (n == 0 || n > 2) return false;
   const int second = two(s, p, n);
   p += n;
   if (p < s.size() && s[p] == '.') {
     ++p;
     std::size_t f = 0;
     while (p + f < s.size() && is_digit(s[p + f])) ++f;
-    if (f == 0 || f > 6) return Strict::No;
+    if (f == 0 || f > 6) return false;
     p += f;
   }
-  if (s.substr(p) != "+00:00") return Strict::No;
+  if (s.substr(p) != "+00:00") return false;
   // datetime(...) checks
-  if (year < 1 || second > 59 || day > detail::days_in_month(year, month)) return Strict::No;
-  return Strict::Yes;
+  if (year < 1 || second > 59 || day > detail::days_in_month(year, month)) return false;
+  return true;
+}
+
+Strict strict_ascii(std::string_view s) {
+  if (strict_ascii_match(s)) return Strict::Yes;
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return Strict::NotAscii;
+  return Strict::No;
+}
+
+/// What dateutil makes of the most common non-canonical shape,
+/// `YYYY-MM-DD[ T]HH:MM:SS[.f+][Z|z|(+|-)HH:MM]` (ASCII digits, exact widths),
+/// without running the general tokenizer: year/month/day in that order,
+/// fraction truncated to microseconds, a numeric offset or Z. false: other shape.
+bool iso_like_fast(std::string_view s, detail::Fields& f) {
+  const std::size_t n = s.size();
+  if (n < 19 || n > 64) return false;
+  auto dig = [&](std::size_t p) { return is_digit(s[p]); };
+  auto num = [&](std::size_t p, int w) {
+    int v = 0;
+    for (int k = 0; k < w; ++k) v = v * 10 + (s[p + static_cast<std::size_t>(k)] - '0');
+    return v;
+  };
+  static constexpr std::size_t kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+  for (std::size_t p : kDigits)
+    if (!dig(p)) return false;
+  if (s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':')
+    return false;
+  std::size_t p = 19;
+  int frac = 0;
+  if (p < n && s[p] == '.') {
+    ++p;
+    std::size_t k = 0;
+    while (p < n && dig(p)) {
+      if (k < 6) frac = frac * 10 + (s[p] - '0');
+      ++p, ++k;
+    }
+    if (k == 0) return false;
+    for (; k < 6; ++k) frac *= 10;
+  }
+  bool aware = false;
+  std::int64_t offset = 0;
+  if (p < n && (s[p] == 'Z' || s[p] == 'z')) {
+    aware = true;
+    ++p;
+  } else if (p < n && (s[p] == '+' || s[p] == '-')) {
+    if (p + 6 != n || !dig(p + 1) || !dig(p + 2) || s[p + 3] != ':' || !dig(p + 4) || !dig(p + 5))
+      return false;
+    offset = (s[p] == '-' ? -1 : 1) * (num(p + 1, 2) * 3600 + num(p + 4, 2) * 60);
+    aware = true;
+    p += 6;
+  }
+  if (p != n) return false;
+  f = detail::Fields{};
+  f.year = num(0, 4);
+  f.month = num(5, 2);
+  f.day = num(8, 2);
+  f.hour = num(11, 2);
+  f.minute = num(14, 2);
+  f.second = num(17, 2);
+  f.microsecond = frac;
+  f.aware = aware;
+  f.offset_us = std::min<std::int64_t>(offset, 86400) * kUsPerSecond;
+  return true;
+}
+
+/// dateutil.parser.parse(s, fuzzy=True) with the pinned/real clock.
+detail::Fields fuzzy_fields(std::string_view s, std::int64_t now, std::int64_t pivot) {
+  detail::Fields f;
+  if (iso_like_fast(s, f)) return f;
+  return detail::fuzzy_parse(detail::decode_utf8(s), now, pivot);
 }
 
 bool strict_general(std::string_view s) {
@@ -344,21 +412,31 @@ std::string py_float_repr(double d) {
   std::string digits;
   for (char c : mant)
     if (c != '.') digits.push_back(c);
-  std::string out = neg ? "-" : "";
+  std::string out;
+  if (neg) out.push_back('-');
   if (exp < -4 || exp >= 16) {
-    out += digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
+    out.push_back(digits[0]);
+    if (digits.size() > 1) {
+      out.push_back('.');
+      out.append(digits, 1, std::string::npos);
+    }
     char e[16];
     std::snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
-    out += e;
+    out.append(e);
   } else if (exp < 0) {
-    out += "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+    out.append("0.");
+    out.append(static_cast<std::size_t>(-exp - 1), '0');
+    out.append(digits);
   } else {
     const auto ip = static_cast<std::size_t>(exp + 1);
     if (digits.size() <= ip) {
-      out += digits + std::string(ip - digits.size(), '0') + ".0";
+      out.append(digits);
+      out.append(ip - digits.size(), '0');
+      out.append(".0");
     } else {
-      out += digits.substr(0, ip) + "." + digits.substr(ip);
+      out.append(digits, 0, ip);
+      out.push_back('.');
+      out.append(digits, ip, std::string::npos);
     }
   }
   return out;
@@ -525,8 +603,7 @@ bool is_valid_string(std::string_view s) {
 std::optional<std::string> parse(std::string_view s) {
   if (is_valid_string(s)) return std::string(s);
   try {
-    const detail::Fields f =
-        detail::fuzzy_parse(detail::decode_utf8(s), now_epoch_seconds(), pivot_year());
+    const detail::Fields f = fuzzy_fields(s, now_epoch_seconds(), pivot_year());
     // value.astimezone(utc): a naive value is local time (UTC); CPython's
     // local-time resolution looks one day back and fails on 0001-01-01.
     if (!f.aware && f.year == 1 && f.month == 1 && f.day == 1) return std::nullopt;
@@ -597,9 +674,11 @@ std::optional<std::string> from_isoformat(const Value& v) {
 }
 
 std::optional<std::string> from_fuzzy(const Value& v) {
+  // naive: localized as UTC; aware: converted
+  if (v.is_string())
+    return format_fields_utc(fuzzy_fields(v.as_string(), now_epoch_seconds(), pivot_year()));
   const std::u32string text = fuzzy_input(v);
-  const detail::Fields f = detail::fuzzy_parse(text, now_epoch_seconds(), pivot_year());
-  return format_fields_utc(f);  // naive: localized as UTC; aware: converted
+  return format_fields_utc(detail::fuzzy_parse(text, now_epoch_seconds(), pivot_year()));
 }
 
 std::optional<std::string> from_format(const Value& v, std::string_view format) {

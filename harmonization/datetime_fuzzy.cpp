@@ -275,7 +275,7 @@ bool is_one_of(const Tok& t, char32_t a) {
 // ----------------------------------------------------------------- numbers
 
 /// str.isdigit() of a whole token.
-bool tok_isdigit(const Tok& t) {
+bool tok_isdigit(std::u32string_view t) {
   if (t.empty()) return false;
   for (char32_t c : t)
     if (!py_isdigit(c)) return false;
@@ -400,8 +400,7 @@ struct Ymd {
     }
   }
   void append_str(std::u32string_view s, Label label = None) {
-    const Tok t(s);
-    if (tok_isdigit(t) && t.size() > 2) {
+    if (tok_isdigit(s) && s.size() > 2) {
       century_specified = true;
       if (label != None && label != Y) throw ParseFail{};
       label = Y;
@@ -624,7 +623,7 @@ class Parser {
   }
 
   std::size_t parse_numeric_token(std::size_t idx, Res& res) {
-    const Tok value_repr = l_[idx];
+    const Tok& value_repr = l_[idx];  // l_ is not modified below
     Num value;
     if (classify(value_repr, &value) != NumKind::Finite)
       throw ParseFail{};  // Unknown numeric token

@@ -2,8 +2,6 @@
 // Calendar math and Python-compatible character classes for DateTime.
 #include <unicode/uchar.h>
 
-#include <cstdio>
-
 #include "harmonization/datetime_internal.hpp"
 #include "harmonization/errors.hpp"
 
@@ -69,16 +67,32 @@ std::string format_utc(std::int64_t us) {
   const int sec = static_cast<int>(rem % 60);
   const int min = static_cast<int>((rem / 60) % 60);
   const int hour = static_cast<int>(rem / 3600);
-  char buf[48];
-  int n;
+  char buf[32];
+  auto put = [&buf](std::size_t at, int v, int width) {
+    for (int k = width - 1; k >= 0; --k) {
+      buf[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, static_cast<int>(y), 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = 'T';
+  put(11, hour, 2);
+  buf[13] = ':';
+  put(14, min, 2);
+  buf[16] = ':';
+  put(17, sec, 2);
+  std::size_t n = 19;
   if (frac != 0) {
-    n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00",
-                      static_cast<int>(y), m, d, hour, min, sec, frac);
-  } else {
-    n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", static_cast<int>(y),
-                      m, d, hour, min, sec);
+    buf[n++] = '.';
+    put(n, frac, 6);
+    n += 6;
   }
-  return std::string(buf, static_cast<std::size_t>(n));
+  for (char c : {'+', '0', '0', ':', '0', '0'}) buf[n++] = c;
+  return std::string(buf, n);
 }
 
 std::int64_t wall_us(const Fields& f) {
