@@ -26,6 +26,9 @@ std::int64_t now_epoch_seconds();
 std::string generate_now();
 
 /// DateTime.sanitize / is_valid (values of any kind: non-text → null / false).
+/// sanitize throws HarmonizationError(ValueError) only where the reference
+/// itself crashed (decimal.InvalidOperation inside dateutil for numbers with
+/// more than 28 integer digits before an h/m label or a ':').
 Value sanitize(const Value& v);
 bool is_valid(const Value& v);
 bool is_valid_string(std::string_view s);
@@ -41,7 +44,10 @@ std::optional<std::string> from_isoformat(const Value& v);
 std::optional<std::string> from_fuzzy(const Value& v);
 std::optional<std::string> from_format(const Value& v, std::string_view format);
 std::optional<std::string> from_format_midnight(const Value& v, std::string_view format);
-/// convert(value, "name" | "name|FORMAT").
+/// convert(value, "name" | "name|FORMAT"), the reference's dispatch: an
+/// unknown name (also "" and case variants) throws ErrorKind::KeyError, a
+/// from_format name without "|" throws ValueError (the reference's TypeError).
+/// The reference's convert(value, None) is from_fuzzy(value).
 std::optional<std::string> convert(const Value& v, std::string_view time_format);
 
 /// A validated `time_format` bot parameter, parsed once at bot start.
