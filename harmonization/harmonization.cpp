@@ -155,15 +155,14 @@ inline std::uint64_t load_partial(const char* p, std::size_t n) noexcept {
   return v;
 }
 
-/// Cheap hash of a field name: length, first and last 8 bytes.
+/// Cheap hash of a field name (length, first, middle and last 8 bytes); the
+/// table index is taken from the well-mixed top bits.
 inline std::uint64_t key_hash(std::string_view k) noexcept {
-  std::uint64_t h = k.size() * 0x9E3779B97F4A7C15ULL;
-  h ^= load_partial(k.data(), k.size());
-  h *= 0xFF51AFD7ED558CCDULL;
-  if (k.size() > 8) h ^= load_partial(k.data() + k.size() - 8, 8);
-  h *= 0xC4CEB9FE1A85EC53ULL;
-  if (k.size() > 16) h ^= load_partial(k.data() + 8, 8) * 0x9E3779B97F4A7C15ULL;
-  return h ^ (h >> 29);
+  std::uint64_t h = (k.size() + 1) * 0x9E3779B97F4A7C15ULL;
+  h = (h ^ load_partial(k.data(), k.size())) * 0xFF51AFD7ED558CCDULL;
+  if (k.size() > 8) h = (h ^ load_partial(k.data() + k.size() - 8, 8)) * 0xC4CEB9FE1A85EC53ULL;
+  if (k.size() > 16) h = (h ^ load_partial(k.data() + 8, 8)) * 0x9E3779B97F4A7C15ULL;
+  return h ^ (h >> 32);
 }
 
 /// Equality of n bytes, compared 8 at a time without a libc call (keys are short).
@@ -183,21 +182,26 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
 struct FieldIndex {
   std::vector<const FieldSpec*> slots;
   std::uint64_t mask = 0;
+  unsigned shift = 64;
+  std::size_t slot_of(std::string_view k) const noexcept {
+    return static_cast<std::size_t>(key_hash(k) >> shift);
+  }
 
   void build(const std::vector<FieldSpec>& fields) {
     std::size_t cap = 16;
     while (cap < fields.size() * 4) cap <<= 1;
     slots.assign(cap, nullptr);
     mask = cap - 1;
+    shift = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
     for (const auto& f : fields) {
-      std::uint64_t i = key_hash(f.name) & mask;
+      std::uint64_t i = slot_of(f.name);
       while (slots[i]) i = (i + 1) & mask;
       slots[i] = &f;
     }
   }
   const FieldSpec* find(std::string_view k) const noexcept {
     if (slots.empty()) return nullptr;
-    std::uint64_t i = key_hash(k) & mask;
+    std::uint64_t i = slot_of(k);
     while (const FieldSpec* f = slots[i]) {
       if (f->name.size() == k.size() && same_bytes(f->name.data(), k.data(), k.size())) return f;
       i = (i + 1) & mask;

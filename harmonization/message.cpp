@@ -716,9 +716,18 @@ std::string Message::hash(const std::vector<std::string>& filter_keys,
     py::append_repr(buf, e->value);
     buf += '\xC0';
   }
+  // fetched once (OpenSSL 3 looks implicit fetches up under a lock on every call)
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* p = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(p); }
+  };
+  thread_local Ctx ctx;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(buf.data(), buf.size(), md, &len, EVP_sha256(), nullptr) != 1)
+  if (!sha256 || !ctx.p || EVP_DigestInit_ex(ctx.p, sha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.p, buf.data(), buf.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.p, md, &len) != 1)
     raise(ErrorKind::ValueError, "SHA-256 failed");
   static constexpr char hex[] = "0123456789abcdef";
   std::string out(static_cast<std::size_t>(len) * 2, '0');
@@ -743,20 +752,6 @@ struct WireItem {
   std::string_view k() const noexcept { return escaped ? std::string_view(key_buf) : key; }
 };
 
-/// True if no byte has its high bit set (8 bytes at a time).
-bool is_ascii(std::string_view s) noexcept {
-  const char* p = s.data();
-  std::size_t n = s.size();
-  std::uint64_t acc = 0;
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p, 8);
-    acc |= x;
-  }
-  for (; n; ++p, --n) acc |= static_cast<unsigned char>(*p);
-  return (acc & 0x8080808080808080ULL) == 0;
-}
-
 MessageKind kind_from_type_value(const Value& t) {
   if (t.is_string()) {
     if (t.as_string() == "Event") return MessageKind::Event;
@@ -775,8 +770,6 @@ MessageKind kind_from_type_value(const Value& t) {
 Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmonization> harm,
                              std::optional<MessageKind> default_kind) {
   if (!harm) harm = Harmonization::default_instance();
-  if (!is_ascii(json) && !simdjson::validate_utf8(json.data(), json.size()))
-    raise(ErrorKind::DecodingError, "Could not decode string: invalid UTF-8");
 
   thread_local std::vector<WireItem> items;
   thread_local std::vector<std::uint32_t> stamp;
@@ -789,9 +782,19 @@ Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmon
     generation = 1;
   }
 
+  // Python decodes the bytes before parsing: invalid UTF-8 wins over a syntax error.
+  auto check_utf8 = [&] {
+    if (!simdjson::validate_utf8(json.data(), json.size()))
+      raise(ErrorKind::DecodingError, "Could not decode string: invalid UTF-8");
+  };
+  auto syntax_error = [&]() {
+    check_utf8();
+    raise(ErrorKind::ValueError, "JSONDecodeError: invalid JSON");
+  };
   py::JsonReader r(json.data(), json.data() + json.size());
   r.skip_ws();
   if (r.peek() != '{') {
+    check_utf8();
     Value v;
     if (!py::json_loads(json, v)) raise(ErrorKind::ValueError, "JSONDecodeError: invalid JSON");
     raise(ErrorKind::ValueError, "TypeError: message is not a JSON object");
@@ -799,7 +802,6 @@ Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmon
   r.consume('{');
   std::size_t n = 0;
   std::optional<Value> type_value;
-  auto syntax_error = []() { raise(ErrorKind::ValueError, "JSONDecodeError: invalid JSON"); };
   r.skip_ws();
   if (!r.consume('}')) {
     for (;;) {
@@ -857,6 +859,7 @@ Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmon
   }
   r.skip_ws();
   if (!r.at_end()) syntax_error();
+  if (r.saw_non_ascii()) check_utf8();
 
   MessageKind kind;
   if (type_value) {

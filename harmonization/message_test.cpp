@@ -419,6 +419,15 @@ TEST_CASE("message: unserialize errors", "[message]") {
         }) == ErrorKind::DecodingError);
   CHECK(error_of([] { Message::unserialize(R"({"comment": "x",)", harm()); }) ==
         ErrorKind::ValueError);
+  // the bytes are decoded before parsing: invalid UTF-8 wins over a syntax error
+  CHECK(error_of([] { Message::unserialize("{\"comment\": 1 \xc3", harm()); }) ==
+        ErrorKind::DecodingError);
+  CHECK(error_of([] {  // an encoded surrogate is not UTF-8
+          Message::unserialize("{\"comment\": \"\xed\xa0\x80\", \"__type\": \"Event\"}", harm());
+        }) == ErrorKind::DecodingError);
+  CHECK(Message::unserialize("{\"comment\": \"\xc3\xa4\xf0\x9f\x98\x80\", \"__type\": \"Event\"}",
+                             harm())
+            .getitem("comment") == s("\xc3\xa4\xf0\x9f\x98\x80"));
   CHECK(error_of([] { Message::unserialize(R"([1])", harm()); }) == ErrorKind::ValueError);
   CHECK(error_of([] {
           Message::unserialize(R"({"source.asn": "AS0", "__type": "Event"})", harm());

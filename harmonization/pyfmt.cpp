@@ -83,6 +83,17 @@ struct JsonEscTable {
 };
 constexpr JsonEscTable kJsonEsc;
 
+// Bytes repr() copies as they are (printable ASCII except the backslash; the
+// quote is checked separately).
+struct ReprPlainTable {
+  std::array<std::uint8_t, 256> t{};
+  constexpr ReprPlainTable() {
+    for (int i = 0x20; i < 0x7f; ++i) t[i] = 1;
+    t['\\'] = 0;
+  }
+};
+constexpr ReprPlainTable kReprPlain;
+
 void append_int(std::string& out, std::int64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -311,11 +322,8 @@ void append_str_repr(std::string& out, std::string_view s) {
   while (i < n) {
     // copy a run of plain printable ASCII
     std::size_t j = i;
-    while (j < n) {
-      unsigned char c = static_cast<unsigned char>(s[j]);
-      if (c < 0x20 || c >= 0x7f || c == '\\' || c == static_cast<unsigned char>(q)) break;
-      ++j;
-    }
+    const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+    while (j < n && kReprPlain.t[u[j]] && u[j] != static_cast<unsigned char>(q)) ++j;
     out.append(s.data() + i, j - i);
     i = j;
     if (i >= n) break;
@@ -627,50 +635,57 @@ bool JsonReader::decode_escapes(const char* start, std::string& out) {
 bool JsonReader::parse_string(std::string_view& out, std::string& scratch) {
   if (!consume('"')) return false;
   const char* start = p_;
+  // Scan for '"', '\\' or a control byte (< 0x20); remember whether any byte
+  // had its high bit set (the caller validates UTF-8 only then).
+  std::uint64_t high = 0;
 #if defined(__SSE2__)
-  // 16 bytes at a time: stop at '"', '\\' or a control byte (< 0x20).
   {
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i bslash = _mm_set1_epi8('\\');
     const __m128i ctl = _mm_set1_epi8(0x1f);
+    __m128i acc = _mm_setzero_si128();
     while (end_ - p_ >= 16) {
       __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      acc = _mm_or_si128(acc, x);
       __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
                                  _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
       int m = _mm_movemask_epi8(hit);
       if (m) {
         p_ += __builtin_ctz(static_cast<unsigned>(m));
-        goto scanned;
+        break;
       }
       p_ += 16;
     }
+    high = static_cast<std::uint64_t>(_mm_movemask_epi8(acc));
   }
 #endif
-  // SWAR scan for '"', '\\' or a control byte.
   while (end_ - p_ >= 8) {
     std::uint64_t x;
     std::memcpy(&x, p_, 8);
     std::uint64_t m = special_mask(x);
     if (m) {
-      p_ += static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
+      const std::size_t k = static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
+      high |= k ? (x << (64 - 8 * k)) & 0x8080808080808080ULL : 0;
+      p_ += k;
       break;
     }
+    high |= x & 0x8080808080808080ULL;
     p_ += 8;
   }
   while (p_ < end_) {
     unsigned char c = static_cast<unsigned char>(*p_);
     if (c == '"' || c == '\\' || c < 0x20) break;
+    high |= c & 0x80;
     ++p_;
   }
-#if defined(__SSE2__)
-scanned:
-#endif
+  if (high) non_ascii_ = true;
   if (p_ >= end_) return false;
   if (*p_ == '"') {
     out = std::string_view(start, static_cast<std::size_t>(p_ - start));
     ++p_;
     return true;
   }
+  non_ascii_ = true;  // escaped text is checked in full by callers that care
   if (!decode_escapes(start, scratch)) return false;
   out = scratch;
   return true;

@@ -76,6 +76,9 @@ class JsonReader {
     return false;
   }
   const char* pos() const noexcept { return p_; }
+  /// True if a string read so far may hold non-ASCII bytes (bytes outside
+  /// strings must be ASCII for a successful parse anyway).
+  bool saw_non_ascii() const noexcept { return non_ascii_; }
 
   /// Parses any value at the cursor (whitespace already skipped).
   bool parse_value(Value& out, int depth = 0);
@@ -93,6 +96,7 @@ class JsonReader {
   const char* p_;
   const char* end_;
   std::string scratch_;  // decoded strings with escapes
+  bool non_ascii_ = false;
 };
 
 }  // namespace intelflow::harm::py
