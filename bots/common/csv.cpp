@@ -229,6 +229,8 @@ std::string_view detect_line_ending(std::string_view text) noexcept {
   bool lf = false, crlf = false, cr = false;
   const std::size_t n = text.size();
   const char* s = text.data();
+  if (n == 0 || std::memchr(s, '\r', n) == nullptr)  // fast path: no CR at all
+    return (n != 0 && std::memchr(s, '\n', n) != nullptr) ? "\n" : "\r\n";
   for (std::size_t i = 0; i < n; ++i) {
     const char c = s[i];
     if (c == '\n') {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // parsers.generic.parser_csv: configurable CSV parser (bots.md §2.2 "Generic CSV").
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -424,22 +425,26 @@ class GenericCsvParser final : public api::ParserBot {
   /// here, as the reference's multi-line regexes see them.
   static std::string preprocess(std::string text) {
     if (text.find('\0') != std::string::npos) std::erase(text, '\0');
-    std::string out;
-    out.reserve(text.size());
-    std::string_view s = text;
-    std::size_t i = 0;
-    const std::size_t n = s.size();
+    // compacted in place: kept bytes move towards the front
+    char* s = text.data();
+    const std::size_t n = text.size();
+    std::size_t i = 0, w = 0;
     while (i < n) {
-      std::size_t nl = s.find('\n', i);
-      const std::size_t end = nl == std::string_view::npos ? n : nl + 1;  // incl. '\n'
+      const void* nl = std::memchr(s + i, '\n', n - i);
+      const std::size_t end =
+          nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - s) + 1 : n;  // incl. '\n'
       std::size_t p = i;
       while (p < end && (s[p] == ' ' || s[p] == '\t')) ++p;
       const bool comment = p < end && s[p] == '#';
       const bool blank = p == end || s[p] == '\n';
-      if (!comment && !blank) out.append(s.substr(p, end - p));
+      if (!comment && !blank) {
+        if (w != p) std::memmove(s + w, s + p, end - p);
+        w += end - p;
+      }
       i = end;
     }
-    return out;
+    text.resize(w);
+    return text;
   }
 
   bool keep_row(RowScratch& sc) const {

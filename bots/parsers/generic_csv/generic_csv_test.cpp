@@ -310,3 +310,17 @@ TEST_CASE("generic csv: bad parameters are refused at start", "[parsers][generic
                                   Value::dict({{"source.ip", Value::string("(unclosed")}})}}),
       ConfigError);
 }
+
+TEST_CASE("generic csv: leading spaces/tabs of every line are removed (reference quirk)",
+          "[parsers][generic_csv]") {
+  // the leading tab is removed, so the empty first column disappears
+  Run r({{"columns", list({"source.ip", "source.fqdn"})},
+         {"delimiter", Value::string("\t")},
+         {"columns_required", Value::list({Value::boolean(true), Value::boolean(false)})},
+         {"type", Value::string("blacklist")}},
+        "\t192.0.2.1\texample.com\r\n   \r\n  # comment\r\n");
+  REQUIRE(r.events().size() == 1);
+  CHECK(r.str(0, "source.ip") == "192.0.2.1");
+  CHECK(r.str(0, "source.fqdn") == "example.com");
+  CHECK(r.raw(0) == "192.0.2.1,example.com\r\n");
+}
