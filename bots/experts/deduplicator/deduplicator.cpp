@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // experts.deduplicator.expert: drops events whose hash was seen within the cache TTL.
 
+#include <algorithm>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "bots/common/cache.hpp"
@@ -95,18 +95,25 @@ class DeduplicatorExpert final : public api::ExpertBot {
       for (std::size_t i : lookup_index_) out.fail(i, e);
       return;
     }
-    seen_.clear();
+    // Repeats inside the batch: only the first occurrence of a hash may be
+    // forwarded (sequential processing would have stored it). Sorting
+    // (hash, position) pairs finds them without allocating per batch.
+    order_.clear();
+    for (std::size_t j = 0; j < lookup_index_.size(); ++j) order_.emplace_back(lookup_keys_[j], j);
+    std::sort(order_.begin(), order_.end());
+    repeat_.assign(lookup_index_.size(), 0);
+    for (std::size_t k = 1; k < order_.size(); ++k)
+      if (order_[k].first == order_[k - 1].first) repeat_[order_[k].second] = 1;
     store_keys_.clear();
     for (std::size_t j = 0; j < lookup_index_.size(); ++j) {
       std::size_t i = lookup_index_[j];
-      std::string_view h = hashes_[i];
       if (found_[j]) {
         fate_[i] = Fate::Drop;
-      } else if (!seen_.insert(h).second) {
+      } else if (repeat_[j]) {
         fate_[i] = Fate::DropInBatch;  // stored by an earlier event of this batch
       } else {
         fate_[i] = Fate::Forward;
-        store_keys_.push_back(h);
+        store_keys_.push_back(lookup_keys_[j]);
       }
     }
     store_values_.assign(store_keys_.size(), std::string_view("hash"));
@@ -160,7 +167,8 @@ class DeduplicatorExpert final : public api::ExpertBot {
   std::vector<std::string_view> lookup_keys_;
   std::vector<std::size_t> lookup_index_;
   std::vector<char> found_;
-  std::unordered_set<std::string_view> seen_;
+  std::vector<std::pair<std::string_view, std::size_t>> order_;
+  std::vector<char> repeat_;
   std::vector<std::string_view> store_keys_;
   std::vector<std::string_view> store_values_;
   std::vector<Fate> fate_;

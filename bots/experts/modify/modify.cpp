@@ -2,6 +2,7 @@
 // experts.modify.expert: rule-file driven field rewriting (bots.md §2.3).
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@ struct Condition {
   std::unique_ptr<PyRegex> re;  ///< Regex
   Value expected;               ///< Equals
   int slot = -1;                ///< Regex: index of its match in the rule's match slots
+  bool captured = false;        ///< a template reads this match: keep subject + groups
 };
 
 /// A replacement field of a `then` template, resolved at load time.
@@ -266,7 +268,7 @@ class RuleLoader {
     return r;
   }
 
-  FieldRef resolve(const YAML::Node& at, const Rule& r, const std::string& field,
+  FieldRef resolve(const YAML::Node& at, Rule& r, const std::string& field,
                    const TemplatePiece& p) const {
     auto where = "rule '" + r.name + "', field '" + field + "': ";
     FieldRef ref;
@@ -290,13 +292,14 @@ class RuleLoader {
       if (p.steps.size() < 2 || p.steps[0].is_attr || p.steps[1].is_attr)
         fail(at, where + "use {matches[field][group]}");
       const std::string& mf = p.steps[0].key;
-      const Condition* c = nullptr;
-      for (const auto& cc : r.conditions)
+      Condition* c = nullptr;
+      for (auto& cc : r.conditions)
         if (cc.field == mf && cc.kind == Condition::Kind::Regex) c = &cc;
       if (c == nullptr || p.steps[0].is_int)
         fail(at, where + "no regular-expression condition on '" + mf + "' in this rule");
       ref.kind = FieldRef::Kind::Match;
       ref.slot = c->slot;
+      c->captured = true;
       if (p.steps[1].is_int) {
         if (p.steps[1].index > c->re->capture_count())
           fail(at, where + "no group " + p.steps[1].key + " in the pattern of '" + mf + "'");
@@ -375,13 +378,22 @@ class ModifyExpert final : public api::ExpertBot {
         if (!(*v == c.expected)) return false;
         continue;
       }
-      std::string& subject = s.subjects[c.slot];
+      if (!c.captured && v->is_string()) {  // nothing reads the match: no copy
+        if (!c.re->search(v->as_string())) return false;
+        continue;
+      }
+      std::string& subject = c.captured ? s.subjects[c.slot] : s.text;
       switch (v->kind()) {
         case harm::Kind::String:
         case harm::Kind::BigInt:
           subject.assign(v->as_string());
           break;
-        case harm::Kind::Int:
+        case harm::Kind::Int: {
+          char buf[24];
+          auto res = std::to_chars(buf, buf + sizeof buf, v->as_int());
+          subject.assign(buf, res.ptr);
+          break;
+        }
         case harm::Kind::Float:
         case harm::Kind::Bool:
           subject = harm::py::str(*v);
@@ -389,11 +401,12 @@ class ModifyExpert final : public api::ExpertBot {
         default:
           throw HarmonizationError(ErrorKind::ValueError,
                                    "rule '" + r.name +
-                                       "': cannot match a regular expression on the " +
-                                       "list/object value of '" + c.field +
+                                       "': cannot match a regular expression on the list/object "
+                                       "value of '" +
+                                       c.field +
                                        "' (TypeError: expected string or bytes-like object)");
       }
-      if (!c.re->search(subject, &s.groups[c.slot])) return false;
+      if (!c.re->search(subject, c.captured ? &s.groups[c.slot] : nullptr)) return false;
     }
     return true;
   }
