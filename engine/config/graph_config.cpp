@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -52,9 +53,10 @@ constexpr std::string_view kDefaultStateDir = "/var/lib/intelflow";
 /// A parameter value with where it came from.
 struct Located {
   Value value;
-  SourceLoc loc;    ///< line 0: a declared default or the environment
-  YAML::Node node;  ///< the value's node when it came from the file
-  bool has_node = false;
+  SourceLoc loc;  ///< line 0: a declared default or the environment
+  /// The value's node when it came from the file. Reset + emplace, never
+  /// assigned: YAML::Node's operator= would rewrite the shared document.
+  std::optional<YAML::Node> node;
 };
 
 /// A bot while it is being loaded.
@@ -289,7 +291,9 @@ void Loader::load_engine(const YAML::Node& key, const YAML::Node& node, EngineCo
     auto v = value_of(e.value, {}, {});
     if (!v) continue;
     auto bad = [&](const std::string& what) {
-      error(loc, {}, {}, "engine." + k + ": " + what + ", got " + kind_phrase(*v));
+      error(loc, {}, {},
+            "engine." + k + ": " + what + ", got " +
+                (v->is_int() ? std::to_string(v->as_int()) : kind_phrase(*v)));
     };
     auto get_int = [&](std::int64_t min, std::int64_t& out) {
       if (!v->is_int() || v->as_int() < min) {
@@ -416,7 +420,7 @@ void Loader::load_bot(PendingBot& b, const YAML::Node& key, const YAML::Node& no
                 "'enabled' must be true or false, got " + kind_phrase(*v));
   }
 
-  YAML::Node params_node;
+  std::optional<YAML::Node> params_node;  // never assigned twice (see Located)
   bool has_module = false, has_name = false, has_description = false, has_group = false;
   std::string file_group;
   SourceLoc group_loc;
@@ -455,12 +459,12 @@ void Loader::load_bot(PendingBot& b, const YAML::Node& key, const YAML::Node& no
                       (v->is_string() ? "'" + v->as_string() + "'" : kind_phrase(*v)) +
                       ": must be 'continuous' or 'scheduled'");
     } else if (k == "parameters") {
-      params_node = e.value;
       b.parameters_loc = at(e.key_node);
-      if (!e.value.IsNull() && !e.value.IsMap()) {
+      params_node.reset();
+      if (e.value.IsMap())
+        params_node.emplace(e.value);
+      else if (!e.value.IsNull())
         bot_error(b, at(e.value), {}, "'parameters' must be a mapping");
-        params_node = YAML::Node();
-      }
     } else if (k == "groupname" || k == "bot_id") {
       // written by the IntelMQ Manager; ignored
     } else {
@@ -495,7 +499,7 @@ void Loader::load_bot(PendingBot& b, const YAML::Node& key, const YAML::Node& no
   if (!has_group) warn(c.loc, c.id, {}, "has no 'group'");
   if (!has_name) warn(c.loc, c.id, {}, "has no 'name'");
 
-  resolve_params(b, node, params_node);
+  resolve_params(b, node, params_node ? *params_node : YAML::Node());
 }
 
 void Loader::resolve_params(PendingBot& b, const YAML::Node& bot_node,
@@ -517,8 +521,8 @@ void Loader::resolve_params(PendingBot& b, const YAML::Node& bot_node,
     Located& s = slots[static_cast<std::size_t>(idx)];
     s.value = v ? std::move(*v) : Value();
     s.loc = at_value(e.key_node, e.value);
-    s.node = e.value;
-    s.has_node = true;
+    s.node.reset();
+    s.node.emplace(e.value);
   };
 
   // 1. declared defaults (above); 2. global
@@ -574,8 +578,7 @@ void Loader::resolve_params(PendingBot& b, const YAML::Node& bot_node,
     Located& s = slots[static_cast<std::size_t>(idx)];
     s.value = env_value(ev.value);
     s.loc = SourceLoc{"$" + ev.name, 0, 0};
-    s.node = YAML::Node();
-    s.has_node = false;
+    s.node.reset();
   }
 
   // Check and store.
@@ -627,7 +630,7 @@ void Loader::load_destinations(PendingBot& b, const Located& src) {
   BotConfig& c = b.cfg;
   const Value& v = src.value;
   b.dest_loc = src.loc.file.empty() ? c.loc : src.loc;
-  const YAML::Node* node = src.has_node ? &src.node : nullptr;
+  const YAML::Node* node = src.node ? &*src.node : nullptr;
   auto add = [&](const std::string& path, const std::string& q, const SourceLoc& loc) {
     for (auto& [p, qs] : c.destinations) {
       if (p != path) continue;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <regex>
+#include <unordered_map>
 #include <vector>
 
 namespace intelflow::config {
@@ -241,18 +242,21 @@ std::vector<YamlEntry> yaml_map_entries(
       own_seen.emplace_back(std::move(k), it->first);
     }
   }
-  for (auto& [kn, vn] : pairs) {
-    std::string k = key_text(kn);
-    bool replaced = false;
-    for (auto& e : out) {
-      if (e.key == k) {
-        e.key_node = kn;
-        e.value = vn;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) out.push_back(YamlEntry{std::move(k), kn, vn});
+  // yaml-cpp's Node::operator= rebinds the shared node (it would rewrite the
+  // document): entries are only ever constructed, never assigned.
+  std::unordered_map<std::string, std::size_t> last;  // key -> index of its last pair
+  std::vector<std::string> keys;
+  keys.reserve(pairs.size());
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    keys.push_back(key_text(pairs[i].first));
+    last[keys.back()] = i;
+  }
+  std::unordered_map<std::string, bool> emitted;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (emitted[keys[i]]) continue;
+    emitted[keys[i]] = true;
+    const auto& [kn, vn] = pairs[last[keys[i]]];
+    out.push_back(YamlEntry{keys[i], kn, vn});
   }
   return out;
 }

@@ -38,6 +38,9 @@ harm::Value resolve_plain_scalar(std::string_view text);
 /// rejects (e.g. `!foo`).
 harm::Value yaml_to_value(const YAML::Node& node);
 
+/// Beware: assigning to a YAML::Node that already refers to a node rebinds
+/// that node everywhere (yaml-cpp semantics); copy-construct instead.
+///
 /// A mapping's entries as `yaml_to_value` sees them: merge keys (`<<`)
 /// expanded, a repeated key replacing the earlier one (at the earlier one's
 /// position). `duplicates`, if given, receives each replaced key node.
