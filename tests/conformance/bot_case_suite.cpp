@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Suite "bots": the recorded bot cases under DIR/cases/. Discovery only for now:
-// every case is read and grouped by bot_module; a case runs only if the
-// BotRegistry has its module, otherwise it is skipped and its module listed.
+// Suite "bots": the recorded bot cases under DIR/cases/. Every case is read and
+// grouped by bot_module; a case runs only if the BotRegistry has its module
+// (bot_runner.cpp runs it), otherwise it is skipped and its module listed.
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kSuite = "bots";
 
-/// No bot is implemented yet: every module is reported as skipped.
+/// Has no bot: every module is reported as skipped.
 class EmptyBotRegistry final : public BotRegistry {
  public:
   bool has(std::string_view) const override { return false; }

@@ -25,9 +25,10 @@ function(run name want_rc want_summary)
   set(run_out "${out}" PARENT_SCOPE)
 endfunction()
 
-# A folder that passes: one scenario passes; a bytes-input entry, a tagged scenario and a
-# bot case of an unimplemented module are skipped.
-run(pass 0 "conformance: 1 passed, 0 failed, 3 skipped of 4"
+# A folder that passes: one scenario and one taxonomy bot case (two runs, run through the
+# engine) pass; a bytes-input entry, a tagged scenario and a bot case of an unimplemented
+# module are skipped.
+run(pass 0 "conformance: 2 passed, 0 failed, 3 skipped of 5"
   --dir ${FIXTURES}/pass --json ${WORK}/pass.json)
 file(READ ${WORK}/pass.json report)
 string(JSON n_mods LENGTH "${report}" skipped_modules)
@@ -36,20 +37,22 @@ string(JSON mod_cases GET "${report}" skipped_modules 0 cases)
 string(JSON total GET "${report}" counts total)
 string(JSON n_results LENGTH "${report}" results)
 if(NOT n_mods EQUAL 1 OR NOT mod STREQUAL "intelmq.bots.experts.dummy.expert"
-   OR NOT mod_cases EQUAL 1 OR NOT total EQUAL 4 OR NOT n_results EQUAL 4)
+   OR NOT mod_cases EQUAL 1 OR NOT total EQUAL 5 OR NOT n_results EQUAL 5)
   message(FATAL_ERROR "pass: unexpected JSON report:\n${report}")
 endif()
 
 # Only the cases/ part of a folder (no vector files): bot cases only.
 file(COPY ${FIXTURES}/pass/cases DESTINATION ${WORK}/cases_only)
-run(cases_only 0 "conformance: 0 passed, 0 failed, 1 skipped of 1" --dir ${WORK}/cases_only)
+run(cases_only 0 "conformance: 1 passed, 0 failed, 1 skipped of 2" --dir ${WORK}/cases_only)
 
-# A folder that fails: a wrong expectation in each vector file, one bigint entry skipped.
-run(fail 1 "conformance: 0 passed, 2 failed, 1 skipped of 3"
+# A folder that fails: a wrong expectation in each vector file and in a taxonomy bot case,
+# one bigint entry skipped.
+run(fail 1 "conformance: 0 passed, 3 failed, 1 skipped of 4"
   --dir ${FIXTURES}/fail --json ${WORK}/fail.json)
 foreach(needle "FAIL Integer/900 (input \"12\"): valid: expected \"not a bool\""
                "sanitized: expected \"twelve\""
-               "FAIL scenario/910 (fixture/contains_wrong): op#0 contains{key=\"comment\"}: expected true, got false")
+               "FAIL scenario/910 (fixture/contains_wrong): op#0 contains{key=\"comment\"}: expected true, got false"
+               "FAIL experts/taxonomy/test_fixture__test_wrong_expectation (intelmq.bots.experts.taxonomy.expert): path _default msg#1 key \"classification.taxonomy\": expected \"intrusions\", got \"information-gathering\"")
   string(FIND "${run_out}" "${needle}" pos)
   if(pos EQUAL -1)
     message(FATAL_ERROR "fail: output lacks '${needle}':\n${run_out}")
@@ -58,7 +61,7 @@ endforeach()
 file(READ ${WORK}/fail.json report)
 string(JSON status GET "${report}" results 0 status)
 string(JSON n_failed GET "${report}" counts failed)
-if(NOT status STREQUAL "failed" OR NOT n_failed EQUAL 2)
+if(NOT status STREQUAL "failed" OR NOT n_failed EQUAL 3)
   message(FATAL_ERROR "fail: unexpected JSON report:\n${report}")
 endif()
 
@@ -67,5 +70,7 @@ run(filter 1 "conformance: 0 passed, 1 failed, 0 skipped of 1"
   --dir ${FIXTURES}/fail --filter "scenario/9*")
 run(filter_two 1 "conformance: 0 passed, 2 failed, 0 skipped of 2"
   --dir ${FIXTURES}/fail --filter "scenario/910" --filter "Integer/900")
-run(filter_module 0 "conformance: 0 passed, 0 failed, 1 skipped of 1"
+run(filter_module 0 "conformance: 1 passed, 0 failed, 1 skipped of 2"
   --dir ${FIXTURES}/pass --filter "intelmq.bots.experts.*")
+run(filter_bot_case 1 "conformance: 0 passed, 1 failed, 0 skipped of 1"
+  --dir ${FIXTURES}/fail --filter "intelmq.bots.experts.taxonomy.expert")

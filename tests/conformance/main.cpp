@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Suite>> suites;
   suites.push_back(make_harmonization_suite());
   suites.push_back(make_message_suite());
-  suites.push_back(make_bot_case_suite(make_empty_bot_registry()));
+  suites.push_back(make_bot_case_suite(make_engine_bot_registry()));
 
   install_crash_reporter();
   Report report(opts);

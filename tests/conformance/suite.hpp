@@ -113,8 +113,11 @@ class BotRegistry {
   virtual std::vector<std::string> run_case(const Json& bot_case, const Options& opts) const = 0;
 };
 
-/// The registry used today: no bot is implemented yet.
+/// A registry that has no bot (every case skipped): runner tests.
 std::unique_ptr<BotRegistry> make_empty_bot_registry();
+/// The compiled-in bots (api::Registry), each case run through a one-bot
+/// graph::Pipeline (bot_runner.cpp).
+std::unique_ptr<BotRegistry> make_engine_bot_registry();
 
 std::unique_ptr<Suite> make_harmonization_suite();
 std::unique_ptr<Suite> make_message_suite();
