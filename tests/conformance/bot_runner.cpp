@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -62,7 +63,8 @@ std::string json_escaped(const std::string& s) {
   return lit.substr(1, lit.size() - 2);
 }
 
-/// Records what the bot logs: counts per level and the first ERROR lines.
+/// Records what the bot logs: the number of ERROR lines, the first of them,
+/// and (for --verbose failure output) the last lines at INFO and above.
 class CaptureSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   std::size_t errors() {
@@ -73,9 +75,19 @@ class CaptureSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::lock_guard lk(mutex_);
     return error_lines_;
   }
+  std::vector<std::string> recent_lines() {
+    std::lock_guard lk(mutex_);
+    return recent_;
+  }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (msg.level >= spdlog::level::info) {
+      if (recent_.size() >= kRecent) recent_.erase(recent_.begin());
+      auto level = spdlog::level::to_string_view(msg.level);
+      recent_.emplace_back(std::string(level.data(), level.size()) + ": " +
+                           std::string(msg.payload.data(), msg.payload.size()));
+    }
     if (msg.level < spdlog::level::err) return;
     ++errors_;
     if (error_lines_.size() < 3) error_lines_.emplace_back(msg.payload.data(), msg.payload.size());
@@ -83,8 +95,10 @@ class CaptureSink final : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override {}
 
  private:
+  static constexpr std::size_t kRecent = 20;
   std::size_t errors_ = 0;
   std::vector<std::string> error_lines_;
+  std::vector<std::string> recent_;
 };
 
 /// What the sink received, per path (as JSON values), for the current run.
@@ -449,7 +463,8 @@ std::vector<std::string> EngineBotRegistry::run_case(const Json& bot_case,
       b.source_queue = std::string(kBotId) + "-queue";
       b.destinations = dest;
       config::GraphConfig g;
-      const fs::path eng = scratch.root / ("engine" + std::to_string(ri));
+      // One state directory for all runs: a fresh instance finds what the last left there.
+      const fs::path eng = scratch.root / "engine";
       g.engine.state_dir = eng.string();
       g.engine.log_dir = (eng / "log").string();
       g.engine.wal_dir = (eng / "wal").string();
@@ -609,6 +624,8 @@ std::vector<std::string> EngineBotRegistry::run_case(const Json& bot_case,
   std::vector<std::string> unique;
   for (auto& d : diffs)
     if (std::find(unique.begin(), unique.end(), d) == unique.end()) unique.push_back(std::move(d));
+  if (opts.verbose && !unique.empty() && log_sink)
+    for (const auto& line : log_sink->recent_lines()) std::cout << "    bot log: " << line << "\n";
   return unique;
 }
 
