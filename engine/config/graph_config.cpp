@@ -488,7 +488,8 @@ void Loader::load_bot(PendingBot& b, const YAML::Node& key, const YAML::Node& no
         file_group != "Output")
       warn(group_loc, c.id, {},
            "unknown group '" + file_group +
-               "' (Collector, Parser, Expert or Output); the bot is a " + reg_group);
+               "' (Collector, Parser, Expert or Output); using the bot's group '" + reg_group +
+               "'");
     else if (file_group != reg_group)
       warn(group_loc, c.id, {},
            "group '" + file_group + "' does not match the bot's group '" + reg_group +
