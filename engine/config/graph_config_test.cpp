@@ -861,3 +861,44 @@ o1:
 
 }  // namespace
 }  // namespace intelflow::config
+
+namespace intelflow::config {
+namespace {
+
+TEST_CASE("graph: bad enabled, parameters, destination entries and tags are errors", "[config]") {
+  auto r = load(R"(e1:
+  module: test.fake.expert
+  enabled: "no"
+  parameters:
+    destination_queues: {_default: [o1-queue, 7], other: {a: b}}
+    label: !custom x
+e2:
+  module: test.fake.expert
+  parameters: [a]
+e3:
+  module: test.fake.expert
+  parameters: {destination_queues: 5}
+o1:
+  module: test.fake.output
+  parameters: {file: /a}
+)");
+  REQUIRE_FALSE(r.ok());
+  CHECK(issue(r, "'enabled'").format() ==
+        "g.yaml:3:12: error: bot 'e1': 'enabled' must be true or false, got a string");
+  CHECK(issue(r, "queue name, got an integer").format() ==
+        "g.yaml:5:47: error: bot 'e1': parameter 'destination_queues': path '_default': expected "
+        "a queue name, got an integer");
+  CHECK(issue(r, "path 'other'").format() ==
+        "g.yaml:5:58: error: bot 'e1': parameter 'destination_queues': path 'other': expected a "
+        "list of queue names or a string, got a mapping");
+  CHECK(issue(r, "!custom").format() ==
+        "g.yaml:6:12: error: bot 'e1': parameter 'label': unsupported YAML tag '!custom'");
+  CHECK(issue(r, "'parameters' must").format() ==
+        "g.yaml:9:15: error: bot 'e2': 'parameters' must be a mapping");
+  CHECK(issue(r, "bot 'e3': parameter").format() ==
+        "g.yaml:12:36: error: bot 'e3': parameter 'destination_queues': expected a mapping {path: "
+        "[queue, ...]}, a list of queues or a string, got an integer");
+}
+
+}  // namespace
+}  // namespace intelflow::config
