@@ -64,6 +64,8 @@ int check_graph(const std::string& graph_file, std::ostream& out, bool quiet) {
 }
 
 int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
+  // Daemon messages go to stderr (journal) in IntelMQ's line format, unbuffered.
+  spdlog::set_default_logger(graph::bot_logger("intelflow", "", false));
   config::LoadOptions lo;
   lo.state_dir = opts.state_dir;
   auto loaded = config::load_graph(opts.graph_file, lo);
