@@ -20,8 +20,15 @@ function(intelflow_unit_tests)
   target_link_libraries(${U_NAME} PRIVATE ${U_LIBS} Catch2::Catch2)
   target_compile_definitions(${U_NAME} PRIVATE
     INTELFLOW_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  catch_discover_tests(${U_NAME} PROPERTIES LABELS "${U_LABELS}"
-    ENVIRONMENT "INTELFLOW_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  # Tags choose the CTest label: [engine] -> engine, [redis] (a real server) ->
+  # integration, everything else -> unit (or LABELS if given).
+  set(_env "INTELFLOW_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  catch_discover_tests(${U_NAME} TEST_SPEC "~[engine]~[redis]" TEST_LIST ${U_NAME}_unit
+    PROPERTIES LABELS "${U_LABELS}" ENVIRONMENT "${_env}")
+  catch_discover_tests(${U_NAME} TEST_SPEC "[engine]" TEST_LIST ${U_NAME}_engine
+    PROPERTIES LABELS engine ENVIRONMENT "${_env}")
+  catch_discover_tests(${U_NAME} TEST_SPEC "[redis]~[engine]" TEST_LIST ${U_NAME}_redis
+    PROPERTIES LABELS integration ENVIRONMENT "${_env}")
 endfunction()
 
 # Sources of a directory: every .cpp below it except tests and benchmarks.

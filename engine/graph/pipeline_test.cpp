@@ -323,7 +323,8 @@ TEST_CASE("engine: error_procedure stop halts the bot and keeps its input unackn
            {{"fail_every", Value::integer(5)}, {"error_procedure", Value::string("stop")}},
            {{"_default", {"out-queue"}}})
       .bot("out", "test.engine.output", {}, {});
-  graph::Pipeline p(b.build(), {.drain = true, .sink = {}});
+  // Serial nodes: the first failure (5) must stop the bot before 10 is tried.
+  graph::Pipeline p(b.build(), {.drain = true, .sink = {}, .serial = true});
   p.start();
   p.wait_drained();
   CHECK(p.bot_stopped("exp"));
