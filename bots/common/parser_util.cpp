@@ -82,6 +82,32 @@ std::vector<std::string_view> splitlines(std::string_view text) {
   return out;
 }
 
+std::optional<std::int64_t> py_int(std::string_view text) {
+  std::string_view s = strip(text);
+  bool negative = false;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty() || s.front() == '_' || s.back() == '_') return std::nullopt;
+  std::uint64_t value = 0;
+  char prev = 0;
+  for (char c : s) {
+    if (c == '_') {
+      if (prev == '_') return std::nullopt;
+    } else if (c >= '0' && c <= '9') {
+      if (value > (UINT64_MAX - 9) / 10) return std::nullopt;
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    } else {
+      return std::nullopt;  // (non-ASCII digits are not accepted here)
+    }
+    prev = c;
+  }
+  if (value > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  const auto v = static_cast<std::int64_t>(value);
+  return negative ? -v : v;
+}
+
 Value json_loads(std::string_view text) {
   Value v;
   if (!harm::py::json_loads(text, v))

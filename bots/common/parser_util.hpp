@@ -5,6 +5,8 @@
 /// IntelMQ's `parse_json` / `parse_json_stream` and the matching
 /// `recover_line_json` text. Stateless, thread-safe.
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +27,10 @@ std::string_view strip_chars(std::string_view s, std::string_view chars);
 std::string_view strip(std::string_view s);
 /// Python `s.splitlines()` (line ends dropped).
 std::vector<std::string_view> splitlines(std::string_view text);
+
+/// Python `int(text)` for decimal text (surrounding whitespace, sign, `_`
+/// between digits); nullopt where Python raises ValueError or beyond int64.
+std::optional<std::int64_t> py_int(std::string_view text);
 
 /// json.loads of a whole text; throws ParseError (a std::runtime_error) on a syntax error.
 harm::Value json_loads(std::string_view text);
