@@ -22,31 +22,31 @@ namespace intelflow::bots::net {
 /// handler (it erases what it used); `out` bytes still to be written.
 struct Conn {
   int fd = -1;
-  std::string peer; ///< "host:port" or "unix"
+  std::string peer;  ///< "host:port" or "unix"
   std::string in;
   std::string out;
-  bool eof = false;     ///< the peer closed its side
-  bool closing = false; ///< close once `out` is written (set by the handler)
+  bool eof = false;      ///< the peer closed its side
+  bool closing = false;  ///< close once `out` is written (set by the handler)
+  int state = 0;         ///< free for the handler (e.g. a protocol state)
 };
 
 class Listener {
-public:
-  using Handler = std::function<void(Conn &)>;
+ public:
+  using Handler = std::function<void(Conn&)>;
 
   /// Listens on TCP `host`:`port` (host "" = all IPv4 interfaces; names are
   /// resolved; port 0 = any free port). Throws std::system_error /
   /// runtime_error.
-  static Listener tcp(const std::string &host, int port);
+  static Listener tcp(const std::string& host, int port);
   /// Listens on a unix stream socket at `path` with file mode `perms`
   /// (an existing socket file is replaced; any other file is an error), group
   /// `gid` if given.
-  static Listener unix_socket(const std::string &path, mode_t perms,
-                              std::optional<gid_t> gid);
+  static Listener unix_socket(const std::string& path, mode_t perms, std::optional<gid_t> gid);
 
-  Listener(Listener &&o) noexcept;
-  Listener &operator=(Listener &&o) noexcept;
-  Listener(const Listener &) = delete;
-  Listener &operator=(const Listener &) = delete;
+  Listener(Listener&& o) noexcept;
+  Listener& operator=(Listener&& o) noexcept;
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
   ~Listener();
 
   /// The bound TCP port (useful with port 0).
@@ -59,17 +59,16 @@ public:
   /// with conn.eof set when the peer closed (the connection is closed after
   /// its pending output is written). Writes pending `out` bytes. Returns at
   /// the deadline (promptly: poll waits at most until then).
-  void run_until(std::chrono::steady_clock::time_point deadline,
-                 const Handler &on_data);
+  void run_until(std::chrono::steady_clock::time_point deadline, const Handler& on_data);
 
   /// Closes every connection and the listening socket (unlinks a unix socket).
   void close();
 
-private:
+ private:
   Listener() = default;
   void accept_all();
-  bool read_some(Conn &c);
-  bool write_some(Conn &c);
+  bool read_some(Conn& c);
+  bool write_some(Conn& c);
 
   int fd_ = -1;
   int port_ = 0;
@@ -77,4 +76,4 @@ private:
   std::list<Conn> conns_;
 };
 
-} // namespace intelflow::bots::net
+}  // namespace intelflow::bots::net
