@@ -81,6 +81,7 @@ class BotCaseSuite final : public Suite {
         } else {
           std::vector<std::string> diffs;
           try {
+            provide_shadowserver_schema(c.data, module, opts);
             diffs = registry_->run_case(c.data, opts);
           } catch (const std::exception& ex) {
             diffs.push_back(std::string("runner: ") + ex.what());
@@ -92,6 +93,28 @@ class BotCaseSuite final : public Suite {
   }
 
  private:
+  /// The README: "The Shadowserver parser cases use the test schema in
+  /// files/bots/parsers/shadowserver/schema.json.test as their report schema."
+  /// The parser takes it through its `schema_file` parameter (unless the case
+  /// sets one), in every run of the case.
+  static void provide_shadowserver_schema(Json& data, const std::string& module,
+                                          const Options& opts) {
+    if (module != "intelmq.bots.parsers.shadowserver.parser" &&
+        module != "parsers.shadowserver.parser")
+      return;
+    const std::string schema =
+        (opts.dir / "files/bots/parsers/shadowserver/schema.json.test").generic_string();
+    auto give = [&](Json& run) {
+      if (!run.is_object()) return;
+      Json& params = run["parameters"];
+      if (params.is_null()) params = Json::object();
+      if (params.is_object() && !params.contains("schema_file")) params["schema_file"] = schema;
+    };
+    give(data);
+    if (data.contains("followup_runs") && data["followup_runs"].is_array())
+      for (auto& r : data["followup_runs"]) give(r);
+  }
+
   std::shared_ptr<const BotRegistry> registry_;
 };
 
