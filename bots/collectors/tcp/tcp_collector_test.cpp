@@ -28,9 +28,9 @@ int free_port() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
 }
@@ -41,16 +41,16 @@ int connect_to(int port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<std::uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   timeval tv{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
 }
 
-std::string frame(const std::string &payload) {
+std::string frame(const std::string& payload) {
   const auto n = static_cast<std::uint32_t>(payload.size());
-  std::string f{static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                static_cast<char>(n >> 8), static_cast<char>(n)};
+  std::string f{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                static_cast<char>(n)};
   return f + payload;
 }
 
@@ -59,35 +59,30 @@ std::string read_all(int fd) {
   std::string s;
   char buf[256];
   ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
-    s.append(buf, static_cast<std::size_t>(n));
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) s.append(buf, static_cast<std::size_t>(n));
   return s;
 }
 
 /// Runs collection rounds until `done` (at most ~10 s).
-void rounds_until(TestBot &t, CaptureEmitter &out,
-                  const std::atomic<bool> &done) {
-  auto *c = dynamic_cast<CollectorBot *>(t.bot.get());
+void rounds_until(TestBot& t, CaptureEmitter& out, const std::atomic<bool>& done) {
+  auto* c = dynamic_cast<CollectorBot*>(t.bot.get());
   REQUIRE(c != nullptr);
-  for (int i = 0; i < 20 && !done.load(); ++i)
-    c->collect(out);
-  c->collect(out); // flush the last answers
+  for (int i = 0; i < 20 && !done.load(); ++i) c->collect(out);
+  c->collect(out);  // flush the last answers
 }
 
-std::string raw_text(const intelflow::harm::Message &m) {
+std::string raw_text(const intelflow::harm::Message& m) {
   return intelflow::bots::base64_decode_text(m.get("raw").as_string());
 }
 
-} // namespace
+}  // namespace
 
-TEST_CASE(
-    "tcp collector: one report per frame, Ok per frame, End at a clean close",
-    "[collectors][tcp]") {
+TEST_CASE("tcp collector: one report per frame, Ok per frame, End at a clean close",
+          "[collectors][tcp]") {
   const int port = free_port();
-  TestBot t("collectors.tcp.collector",
-            {{"ip", Value::string("127.0.0.1")},
-             {"port", Value::integer(port)},
-             {"name", Value::string("Example feed")}});
+  TestBot t("collectors.tcp.collector", {{"ip", Value::string("127.0.0.1")},
+                                         {"port", Value::integer(port)},
+                                         {"name", Value::string("Example feed")}});
   std::atomic<bool> done{false};
   std::string answers;
   std::thread client([&] {
@@ -107,7 +102,7 @@ TEST_CASE(
   rounds_until(t, out, done);
   client.join();
   CHECK(answers == "OkOkEnd");
-  auto &reports = out.sent["_default"];
+  auto& reports = out.sent["_default"];
   REQUIRE(reports.size() == 2);
   CHECK(raw_text(reports[0]) == "some random input");
   CHECK(raw_text(reports[1]) == "another line");
@@ -115,18 +110,16 @@ TEST_CASE(
   CHECK(reports[0].contains("time.observation"));
 }
 
-TEST_CASE(
-    "tcp collector: a truncated payload is answered with Incomplete message",
-    "[collectors][tcp]") {
+TEST_CASE("tcp collector: a truncated payload is answered with Incomplete message",
+          "[collectors][tcp]") {
   const int port = free_port();
-  TestBot t("collectors.tcp.collector", {{"ip", Value::string("127.0.0.1")},
-                                         {"port", Value::integer(port)}});
+  TestBot t("collectors.tcp.collector",
+            {{"ip", Value::string("127.0.0.1")}, {"port", Value::integer(port)}});
   std::atomic<bool> done{false};
   std::string answers;
   std::thread client([&] {
     const int fd = connect_to(port);
-    const std::string data =
-        frame("complete") + frame("truncated").substr(0, 8);
+    const std::string data = frame("complete") + frame("truncated").substr(0, 8);
     ::send(fd, data.data(), data.size(), 0);
     ::shutdown(fd, SHUT_WR);
     answers = read_all(fd);
@@ -141,13 +134,12 @@ TEST_CASE(
   CHECK(raw_text(out.sent["_default"][0]) == "complete");
 }
 
-TEST_CASE(
-    "tcp collector: several clients at once, connections kept across rounds",
-    "[collectors][tcp]") {
+TEST_CASE("tcp collector: several clients at once, connections kept across rounds",
+          "[collectors][tcp]") {
   const int port = free_port();
-  TestBot t("collectors.tcp.collector", {{"ip", Value::string("localhost")},
-                                         {"port", Value::integer(port)}});
-  auto *c = dynamic_cast<CollectorBot *>(t.bot.get());
+  TestBot t("collectors.tcp.collector",
+            {{"ip", Value::string("localhost")}, {"port", Value::integer(port)}});
+  auto* c = dynamic_cast<CollectorBot*>(t.bot.get());
   CaptureEmitter out;
   const int a = connect_to(port);
   const int b = connect_to(port);
@@ -164,14 +156,12 @@ TEST_CASE(
   ::close(b);
 }
 
-TEST_CASE("tcp collector: the TCP output is its counterpart",
-          "[collectors][tcp]") {
+TEST_CASE("tcp collector: the TCP output is its counterpart", "[collectors][tcp]") {
   const int port = free_port();
-  TestBot collector(
-      "collectors.tcp.collector",
-      {{"ip", Value::string("127.0.0.1")}, {"port", Value::integer(port)}});
-  TestBot output("outputs.tcp.output", {{"ip", Value::string("127.0.0.1")},
-                                        {"port", Value::integer(port)}});
+  TestBot collector("collectors.tcp.collector",
+                    {{"ip", Value::string("127.0.0.1")}, {"port", Value::integer(port)}});
+  TestBot output("outputs.tcp.output",
+                 {{"ip", Value::string("127.0.0.1")}, {"port", Value::integer(port)}});
   std::atomic<bool> done{false};
   std::string sent_json;
   std::thread producer([&] {
@@ -180,9 +170,8 @@ TEST_CASE("tcp collector: the TCP output is its counterpart",
       auto ev = output.event();
       ev.add("source.port", Value::integer(i));
       ev.add("raw", Value::string("line"));
-      if (i == 0)
-        sent_json = ev.to_json();
-      output.process(ev, unused); // returns once the collector answered Ok
+      if (i == 0) sent_json = ev.to_json();
+      output.process(ev, unused);  // returns once the collector answered Ok
     }
     done = true;
   });
@@ -193,17 +182,14 @@ TEST_CASE("tcp collector: the TCP output is its counterpart",
   CHECK(raw_text(out.sent["_default"][0]) == sent_json);
 }
 
-TEST_CASE(
-    "tcp collector: ip and port are required, a busy port refuses the start",
-    "[collectors][tcp]") {
-  CHECK_THROWS_AS(
-      TestBot("collectors.tcp.collector", {{"ip", Value::string("127.0.0.1")}}),
-      ConfigError);
+TEST_CASE("tcp collector: ip and port are required, a busy port refuses the start",
+          "[collectors][tcp]") {
+  CHECK_THROWS_AS(TestBot("collectors.tcp.collector", {{"ip", Value::string("127.0.0.1")}}),
+                  ConfigError);
   const int port = free_port();
-  TestBot first("collectors.tcp.collector", {{"ip", Value::string("127.0.0.1")},
-                                             {"port", Value::integer(port)}});
-  CHECK_THROWS_AS(
-      TestBot("collectors.tcp.collector", {{"ip", Value::string("127.0.0.1")},
-                                           {"port", Value::integer(port)}}),
-      ConfigError);
+  TestBot first("collectors.tcp.collector",
+                {{"ip", Value::string("127.0.0.1")}, {"port", Value::integer(port)}});
+  CHECK_THROWS_AS(TestBot("collectors.tcp.collector",
+                          {{"ip", Value::string("127.0.0.1")}, {"port", Value::integer(port)}}),
+                  ConfigError);
 }

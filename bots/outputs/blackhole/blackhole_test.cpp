@@ -10,10 +10,8 @@ using intelflow::api::testing::CaptureEmitter;
 using intelflow::api::testing::TestBot;
 using intelflow::harm::Value;
 
-TEST_CASE("blackhole output: accepts every event and emits nothing",
-          "[outputs][blackhole]") {
-  const auto *info =
-      Registry::instance().find("intelmq.bots.outputs.blackhole.output");
+TEST_CASE("blackhole output: accepts every event and emits nothing", "[outputs][blackhole]") {
+  const auto* info = Registry::instance().find("intelmq.bots.outputs.blackhole.output");
   REQUIRE(info != nullptr);
   CHECK(info->group == BotGroup::Output);
   CHECK(info->concurrent);
@@ -23,7 +21,7 @@ TEST_CASE("blackhole output: accepts every event and emits nothing",
     auto ev = t.event();
     ev.add("source.port", Value::integer(i));
     CHECK_NOTHROW(t.process(ev, out));
-    CHECK(ev.get("source.port") == Value::integer(i)); // untouched
+    CHECK(ev.get("source.port") == Value::integer(i));  // untouched
   }
   auto empty = t.event();
   CHECK_NOTHROW(t.process(empty, out));

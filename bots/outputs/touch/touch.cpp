@@ -21,22 +21,20 @@ using api::ConfigError;
 /// signal for monitoring. The file must exist: a missing file fails the event.
 /// Stateless.
 class TouchOutput final : public api::OutputBot {
-public:
-  void init(api::BotContext &ctx) override {
+ public:
+  void init(api::BotContext& ctx) override {
     OutputBot::init(ctx);
     path_ = params().get_string("path");
-    if (path_.empty())
-      throw ConfigError("path", "the file to touch is required");
+    if (path_.empty()) throw ConfigError("path", "the file to touch is required");
   }
 
-  void process(const api::Message & /*event*/) override {
+  void process(const api::Message& /*event*/) override {
     const timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
     if (::utimensat(AT_FDCWD, path_.c_str(), now, 0) != 0)
-      throw std::system_error(errno, std::generic_category(),
-                              "cannot touch '" + path_ + "'");
+      throw std::system_error(errno, std::generic_category(), "cannot touch '" + path_ + "'");
   }
 
-private:
+ private:
   std::string path_;
 };
 
@@ -56,5 +54,5 @@ INTELFLOW_REGISTER_BOT(api::BotInfo{
     .factory = [] { return std::make_unique<TouchOutput>(); },
 });
 
-} // namespace
-} // namespace intelflow::bots
+}  // namespace
+}  // namespace intelflow::bots

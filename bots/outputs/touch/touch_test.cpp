@@ -27,13 +27,12 @@ struct TempFile {
   ~TempFile() { std::filesystem::remove_all(dir); }
   std::string dir, path;
 };
-} // namespace
+}  // namespace
 
-TEST_CASE("touch output: sets atime and mtime of the file to now",
-          "[outputs][touch]") {
+TEST_CASE("touch output: sets atime and mtime of the file to now", "[outputs][touch]") {
   TempFile f;
   std::ofstream(f.path) << "content";
-  const utimbuf old{946684800, 946684800}; // 2000-01-01
+  const utimbuf old{946684800, 946684800};  // 2000-01-01
   REQUIRE(::utime(f.path.c_str(), &old) == 0);
   TestBot t("outputs.touch.output", {{"path", Value::string(f.path)}});
   CaptureEmitter out;
@@ -44,7 +43,7 @@ TEST_CASE("touch output: sets atime and mtime of the file to now",
   REQUIRE(::stat(f.path.c_str(), &st) == 0);
   CHECK(st.st_mtime >= before - 1);
   CHECK(st.st_atime >= before - 1);
-  CHECK(st.st_size == 7); // content untouched
+  CHECK(st.st_size == 7);  // content untouched
 }
 
 TEST_CASE("touch output: a missing file fails the event", "[outputs][touch]") {
@@ -53,7 +52,7 @@ TEST_CASE("touch output: a missing file fails the event", "[outputs][touch]") {
   CaptureEmitter out;
   auto ev = t.event();
   CHECK_THROWS(t.process(ev, out));
-  CHECK_FALSE(std::filesystem::exists(f.path)); // not created
+  CHECK_FALSE(std::filesystem::exists(f.path));  // not created
 }
 
 TEST_CASE("touch output: path is required", "[outputs][touch]") {
