@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,23 @@ class Emitter {
   virtual void drop(std::string_view reason) { (void)reason; }
   /// Whether `path` is configured for this bot.
   virtual bool has_path(std::string_view path) const = 0;
+
+  /// Identity of the current input: the WAL sequence number of the ingress
+  /// message it derives from and a deterministic id within it. A replayed
+  /// message (after a crash) has the same identity as before the crash, so
+  /// stateful bots can recognise their own earlier work. seq 0 = not durable.
+  struct Origin {
+    std::uint64_t seq = 0;
+    std::uint64_t id = 0;
+    bool replay = false;
+  };
+  virtual Origin origin() const { return {}; }
+
+  /// Collectors: the stable identity of the next report sent (e.g. file,
+  /// inode, mtime and chunk index). A report read again after a crash gets
+  /// the same identity, so its messages get the same ids and failures already
+  /// dumped are not dumped twice. Optional; default: the WAL sequence number.
+  virtual void set_next_key(std::string_view key) { (void)key; }
 };
 
 /// Per-instance context handed to Bot::init. Owned by the engine; outlives the bot.
@@ -121,6 +139,13 @@ class OutputBot : public Bot {
  public:
   virtual void process(const Message& event) = 0;
   virtual void flush() {}
+
+  /// Exactly-once support (optional): an output that can say how far it has
+  /// written (after flush) and cut its target back to such a position lets
+  /// the engine remove, after a crash, what was written for messages that are
+  /// then replayed. nullopt = not supported (the output is at-least-once).
+  virtual std::optional<std::uint64_t> position() const { return std::nullopt; }
+  virtual void truncate_to_position(std::uint64_t position) { (void)position; }
 };
 
 }  // namespace intelflow::api

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_set>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -46,7 +47,7 @@ std::string DumpFile::unique_timestamp() {
   return ts;
 }
 
-void DumpFile::add(std::string message, std::string_view error, bool base64) {
+void DumpFile::add(std::string message, std::string_view error, bool base64, std::string origin) {
   std::lock_guard lk(mu_);
   DumpEntry e;
   e.timestamp = unique_timestamp();
@@ -55,6 +56,7 @@ void DumpFile::add(std::string message, std::string_view error, bool base64) {
   e.traceback = std::string(error);
   e.message = std::move(message);
   e.base64 = base64;
+  e.origin = std::move(origin);
   pending_.push_back(std::move(e));
   ++count_;
 }
@@ -72,6 +74,10 @@ void append_entry(std::string& out, const DumpEntry& e) {
   harm::py::append_json_string(out, e.timestamp);
   out += ": {\n        \"bot_id\": ";
   harm::py::append_json_string(out, e.bot_id);
+  if (!e.origin.empty()) {
+    out += ",\n        \"intelflow_origin\": ";
+    harm::py::append_json_string(out, e.origin);
+  }
   out += ",\n        \"message\": ";
   harm::py::append_json_string(out, e.message);
   if (e.base64) out += ",\n        \"message_type\": \"base64\"";
@@ -163,6 +169,8 @@ std::vector<DumpEntry> DumpFile::read(const std::string& path) {
         e.message = text_of(f);
       else if (k == "message_type")
         e.base64 = text_of(f) == "base64";
+      else if (k == "intelflow_origin")
+        e.origin = text_of(f);
     }
     out.push_back(std::move(e));
   }
@@ -195,7 +203,12 @@ bool DumpFile::flush() {
       std::error_code ec;
       fs::rename(path_, path_ + ".corrupt", ec);
     }
-    all.insert(all.end(), pending_.begin(), pending_.end());
+    // A replayed failure already dumped before a crash is not dumped again.
+    std::unordered_set<std::string> seen;
+    for (const auto& e : all)
+      if (!e.origin.empty()) seen.insert(e.origin);
+    for (auto& e : pending_)
+      if (e.origin.empty() || seen.insert(e.origin).second) all.push_back(std::move(e));
     write_durably(path_, render(all));
     if (lfd >= 0) {
       ::flock(lfd, LOCK_UN);

@@ -21,13 +21,17 @@ struct DumpEntry {
   std::string traceback;  ///< error text
   std::string message;    ///< serialized message, or base64 text when `base64`
   bool base64 = false;    ///< message_type: base64
+  /// "seq:id" of the failed message (key `intelflow_origin`, ignored by
+  /// IntelMQ tools): a replay after a crash does not dump the same failure twice.
+  std::string origin;
 };
 
 class DumpFile {
  public:
   DumpFile(std::string path, std::string bot_id, std::string source_queue);
   /// Queues an entry (not yet durable).
-  void add(std::string message, std::string_view error, bool base64 = false);
+  void add(std::string message, std::string_view error, bool base64 = false,
+           std::string origin = {});
   /// Writes pending entries durably. Returns false (and logs nothing) on I/O error.
   bool flush();
   std::uint64_t count() const;

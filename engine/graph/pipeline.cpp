@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
+#include <unordered_set>
 
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
@@ -106,7 +107,24 @@ namespace {
 
 struct Batch {
   std::vector<Message> msgs;
+  std::vector<std::uint64_t> ids;  ///< origin id of each message (parallel to msgs)
   std::shared_ptr<Ticket> ticket;
+};
+
+/// Id of the k-th message a bot emitted for an input with id `parent`:
+/// deterministic, so a replay reproduces the same ids.
+std::uint64_t child_id(std::uint64_t parent, std::uint64_t k) noexcept {
+  std::uint64_t x = parent * 0x9E3779B97F4A7C15ull + k + 0x632BE59BD9B4E019ull;
+  x ^= x >> 31;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 29;
+  return x;
+}
+
+/// Messages produced for one route, with their origin ids.
+struct Out {
+  std::vector<Message> msgs;
+  std::vector<std::uint64_t> ids;
 };
 using BatchPtr = std::shared_ptr<Batch>;
 
@@ -157,8 +175,7 @@ class BotNode {
 
   void handle(const BatchPtr& in);
   /// Sends a fresh ingress batch to every target of `path`.
-  void route(std::size_t route_index, std::vector<Message>&& msgs,
-             const std::shared_ptr<Ticket>& ticket);
+  void route(std::size_t route_index, Out&& out, const std::shared_ptr<Ticket>& ticket);
   int route_index(std::string_view path) const {
     for (std::size_t i = 0; i < routes_.size(); ++i)
       if (routes_[i].first == path) return static_cast<int>(i);
@@ -207,28 +224,41 @@ struct Pipeline::Impl {
   std::condition_variable stop_cv;
   std::unique_ptr<wal::Wal> wal;
   wal::RecoveryReport wal_report;
+  /// Per output bot: (seq -> ids) written before a crash, for un-acknowledged seqs.
+  std::map<std::string, std::map<std::uint64_t, std::unordered_set<std::uint64_t>>, std::less<>>
+      delivered;
+  const std::unordered_set<std::uint64_t>* delivered_before_crash(const std::string& bot,
+                                                                  std::uint64_t seq) const {
+    auto b = delivered.find(bot);
+    if (b == delivered.end()) return nullptr;
+    auto s = b->second.find(seq);
+    return s == b->second.end() ? nullptr : &s->second;
+  }
 
   explicit Impl(Pipeline& o) : owner(o) {}
 
   /// Writes an ingress message durably (if durable) and admits it: blocks
   /// while the graph is full, returns the ticket that acknowledges it.
-  std::shared_ptr<Ticket> admit(const std::string& bot_id, std::string_view path,
-                                const Message& msg) {
-    if (!wal) return acquire();
+  std::shared_ptr<Ticket> admit(const std::string& bot_id, std::string_view path, const Message& msg,
+                                std::uint64_t root) {
+    if (!wal) return acquire(0, false, root);
     std::string payload;
     payload.reserve(256);
     payload += bot_id;
     payload += '\n';
     payload += path;
     payload += '\n';
+    payload += fmt::format("{:x}", root);
+    payload += '\n';
     msg.serialize_to(payload);
     std::uint64_t seq = wal->append_durable(payload);
-    return acquire(seq);
+    return acquire(seq, false, root);
   }
 
   /// Blocks until one more ingress unit may enter; returns its ticket. `seq`
   /// (if non-zero) is acknowledged in the WAL when the ticket completes.
-  std::shared_ptr<Ticket> acquire(std::uint64_t seq = 0) {
+  std::shared_ptr<Ticket> acquire(std::uint64_t seq = 0, bool replay = false,
+                                  std::uint64_t root = 0) {
     std::unique_lock lk(flight_mu);
     flight_cv.wait(lk, [&] { return owner.in_flight_.load() < max_in_flight || stopping_hard; });
     auto n = owner.in_flight_.fetch_add(1) + 1;
@@ -242,7 +272,7 @@ struct Pipeline::Impl {
         owner.in_flight_.fetch_sub(1);
       }
       flight_cv.notify_all();
-    });
+    }, seq, replay, root);
   }
   bool stopping_hard = false;
 
@@ -259,7 +289,7 @@ namespace {
 /// failed attempt leaves no partial output behind.
 class NodeEmitter final : public api::BatchEmitter {
  public:
-  NodeEmitter(BotNode& n, std::vector<std::vector<Message>>& outs) : n_(n), outs_(outs) {}
+  NodeEmitter(BotNode& n, std::vector<Out>& outs, const Batch& in) : n_(n), outs_(outs), in_(in) {}
 
   void send(Message&& msg, std::string_view path, bool path_permissive) override {
     int idx = n_.route_index(path);
@@ -268,13 +298,14 @@ class NodeEmitter final : public api::BatchEmitter {
       throw api::PipelineError("Path '" + std::string(path) + "' is not configured for bot '" +
                                n_.cfg_.id + "'.");
     }
-    staged_.emplace_back(idx, std::move(msg));
+    staged_.push_back(Staged{idx, std::move(msg), child_id(cur_id_, ++emitted_)});
   }
   void dump(Message&& msg, std::string_view error) override {
     // A parser's failed line: dumped now, sent to _on_error with the rest.
     n_.stats_.dumped.fetch_add(1, std::memory_order_relaxed);
-    if (n_.policy_.dump && n_.dump_) n_.dump_->add(msg.serialize(), error);
-    if (n_.on_error_route_ >= 0) staged_.emplace_back(n_.on_error_route_, std::move(msg));
+    auto id = child_id(cur_id_, ++emitted_);
+    if (n_.policy_.dump && n_.dump_) n_.dump_->add(msg.serialize(), error, false, origin_key(id));
+    if (n_.on_error_route_ >= 0) staged_.push_back(Staged{n_.on_error_route_, std::move(msg), id});
   }
   void drop(std::string_view) override {
     n_.stats_.dropped.fetch_add(1, std::memory_order_relaxed);
@@ -284,6 +315,16 @@ class NodeEmitter final : public api::BatchEmitter {
   void select(std::size_t index) override {
     commit();
     current_ = index;
+    cur_id_ = index < in_.ids.size() ? in_.ids[index] : index;
+    emitted_ = 0;
+  }
+  Origin origin() const override {
+    return Origin{in_.ticket ? in_.ticket->seq() : 0, cur_id_, in_.ticket && in_.ticket->replay()};
+  }
+  /// "seq:id" of a message id of this batch (dump de-duplication on replay).
+  std::string origin_key(std::uint64_t id) const {
+    std::uint64_t seq = in_.ticket ? in_.ticket->seq() : 0;
+    return seq ? fmt::format("{:x}", id) : std::string();
   }
   void fail(std::size_t index, const std::exception& error) override {
     staged_.clear();
@@ -291,7 +332,11 @@ class NodeEmitter final : public api::BatchEmitter {
   }
 
   void commit() {
-    for (auto& [idx, m] : staged_) outs_[static_cast<std::size_t>(idx)].push_back(std::move(m));
+    for (auto& st : staged_) {
+      auto& o = outs_[static_cast<std::size_t>(st.route)];
+      o.msgs.push_back(std::move(st.msg));
+      o.ids.push_back(st.id);
+    }
     staged_.clear();
   }
   void discard() { staged_.clear(); }
@@ -317,9 +362,17 @@ class NodeEmitter final : public api::BatchEmitter {
 
  private:
   BotNode& n_;
-  std::vector<std::vector<Message>>& outs_;
-  std::vector<std::pair<int, Message>> staged_;
+  struct Staged {
+    int route;
+    Message msg;
+    std::uint64_t id;
+  };
+  std::vector<Out>& outs_;
+  const Batch& in_;
+  std::vector<Staged> staged_;
   std::size_t current_ = 0;
+  std::uint64_t cur_id_ = 0;
+  std::uint64_t emitted_ = 0;
 };
 
 }  // namespace
@@ -383,9 +436,14 @@ BotNode::BotNode(Pipeline::Impl& p, const config::BotConfig& cfg, std::size_t in
   }
 }
 
-void BotNode::route(std::size_t ri, std::vector<Message>&& msgs,
-                    const std::shared_ptr<Ticket>& ticket) {
+void BotNode::route(std::size_t ri, Out&& out, const std::shared_ptr<Ticket>& ticket) {
+  auto& msgs = out.msgs;
   if (msgs.empty()) return;
+  if (out.ids.size() != msgs.size()) {  // ingress: ids derive from the ticket's root
+    out.ids.resize(msgs.size());
+    const std::uint64_t root = ticket ? ticket->root() : 0;
+    for (std::size_t i = 0; i < out.ids.size(); ++i) out.ids[i] = child_id(root, i);
+  }
   auto& targets = routes_[ri].second;
   {
     std::lock_guard lk(stats_.paths_mu);
@@ -398,35 +456,38 @@ void BotNode::route(std::size_t ri, std::vector<Message>&& msgs,
   }
   const bool load_balance = cfg_.params.get_bool("load_balance", false);
   const std::size_t bs = p_.batch_size;
-  auto push = [&](BotNode* t, std::vector<Message>&& part) {
+  auto push = [&](BotNode* t, Out&& part) {
     auto b = std::make_shared<Batch>();
-    b->msgs = std::move(part);
+    b->msgs = std::move(part.msgs);
+    b->ids = std::move(part.ids);
     b->ticket = ticket;
     t->node_->try_put(b);
   };
-  auto split_to = [&](BotNode* t, std::vector<Message>&& all) {
-    if (all.size() <= bs) {
+  auto split_to = [&](BotNode* t, Out&& all) {
+    if (all.msgs.size() <= bs) {
       push(t, std::move(all));
       return;
     }
-    for (std::size_t off = 0; off < all.size(); off += bs) {
-      std::size_t end = std::min(all.size(), off + bs);
-      std::vector<Message> part;
-      part.reserve(end - off);
-      for (std::size_t i = off; i < end; ++i) part.push_back(std::move(all[i]));
+    for (std::size_t off = 0; off < all.msgs.size(); off += bs) {
+      std::size_t end = std::min(all.msgs.size(), off + bs);
+      Out part;
+      part.msgs.reserve(end - off);
+      for (std::size_t i = off; i < end; ++i) part.msgs.push_back(std::move(all.msgs[i]));
+      part.ids.assign(all.ids.begin() + static_cast<std::ptrdiff_t>(off),
+                      all.ids.begin() + static_cast<std::ptrdiff_t>(end));
       push(t, std::move(part));
     }
   };
   if (load_balance) {
     BotNode* t = targets[lb_counter_.fetch_add(1) % targets.size()];
-    split_to(t, std::move(msgs));
+    split_to(t, std::move(out));
     return;
   }
   for (std::size_t i = 0; i + 1 < targets.size(); ++i) {
-    std::vector<Message> copy = msgs;
+    Out copy = out;
     split_to(targets[i], std::move(copy));
   }
-  split_to(targets.back(), std::move(msgs));
+  split_to(targets.back(), std::move(out));
 }
 
 void BotNode::handle(const BatchPtr& in) {
@@ -437,8 +498,8 @@ void BotNode::handle(const BatchPtr& in) {
   }
   auto& msgs = in->msgs;
   stats_.received.fetch_add(msgs.size(), std::memory_order_relaxed);
-  std::vector<std::vector<Message>> outs(routes_.size());
-  NodeEmitter em(*this, outs);
+  std::vector<Out> outs(routes_.size());
+  NodeEmitter em(*this, outs, *in);
 
   // The policy for one failed input message: retry, then dump / _on_error / stop.
   auto give_up = [&](Message& m, const std::string& what, NodeEmitter::Kind kind) {
@@ -451,9 +512,12 @@ void BotNode::handle(const BatchPtr& in) {
       rlog_.error(*ctx_->log, "Bot has found a problem.");
     if (policy_.log_message) ctx_->log->info("Current Message(event): {}", m.serialize());
     stats_.dumped.fetch_add(1, std::memory_order_relaxed);
-    if (policy_.dump) dump_->add(m.serialize(), what);
-    if (on_error_route_ >= 0)
-      outs[static_cast<std::size_t>(on_error_route_)].push_back(std::move(m));
+    if (policy_.dump) dump_->add(m.serialize(), what, false, em.origin_key(em.origin().id));
+    if (on_error_route_ >= 0) {
+      auto& o = outs[static_cast<std::size_t>(on_error_route_)];
+      o.ids.push_back(child_id(em.origin().id, 0));
+      o.msgs.push_back(std::move(m));
+    }
     if (policy_.stop || kind == NodeEmitter::Kind::Config) {
       ctx_->log->error(
           "Bot stopped: error_procedure is 'stop'. Its input stays queued until a restart or "
@@ -491,14 +555,32 @@ void BotNode::handle(const BatchPtr& in) {
   std::size_t i = 0;
   if (parser_) {
     for (; i < msgs.size() && !stopped_.load(); ++i) {
+      em.select(i);
       run_one(msgs[i], [&](Message& m) { parser_->process(m, em); });
     }
   } else if (output_) {
+    const std::uint64_t seq = in->ticket ? in->ticket->seq() : 0;
+    const std::unordered_set<std::uint64_t>* done = nullptr;
+    if (in->ticket && in->ticket->replay()) done = p_.delivered_before_crash(cfg_.id, seq);
+    std::string written_ids;
     for (; i < msgs.size() && !stopped_.load(); ++i) {
-      run_one(msgs[i], [&](Message& m) { output_->process(m); });
+      em.select(i);
+      std::uint64_t id = i < in->ids.size() ? in->ids[i] : i;
+      if (done && done->count(id)) continue;  // written before the crash: not again
+      if (run_one(msgs[i], [&](Message& m) { output_->process(m); })) {
+        if (!written_ids.empty()) written_ids += ',';
+        fmt::format_to(std::back_inserter(written_ids), "{:x}", id);
+      }
     }
     try {
       output_->flush();
+      // Record what is now in the output and where it ends (exactly-once
+      // outputs): after a crash the output is cut back to the last recorded
+      // position and these messages are not written again when replayed.
+      if (p_.wal && seq != 0) {
+        if (auto pos = output_->position())
+          p_.wal->append_output(cfg_.id, fmt::format("{}\n{}\n{}\n{}", cfg_.id, *pos, seq, written_ids));
+      }
     } catch (const std::exception& e) {
       // The batch could not be delivered: count each message as failed.
       for (auto& m : msgs)
@@ -517,6 +599,7 @@ void BotNode::handle(const BatchPtr& in) {
     for (auto& f : em.failures_) {
       if (stopped_.load()) break;
       stats_.errors.fetch_add(1, std::memory_order_relaxed);
+      em.select(f.index);
       Message& m = msgs[f.index];
       bool ok = false;
       if (f.kind == NodeEmitter::Kind::Generic) {
@@ -539,7 +622,10 @@ void BotNode::handle(const BatchPtr& in) {
   if (i < msgs.size()) {
     // Stopped part way: keep the rest of the batch unacknowledged.
     auto rest = std::make_shared<Batch>();
-    for (std::size_t k = i; k < msgs.size(); ++k) rest->msgs.push_back(std::move(msgs[k]));
+    for (std::size_t k = i; k < msgs.size(); ++k) {
+      rest->msgs.push_back(std::move(msgs[k]));
+      if (k < in->ids.size()) rest->ids.push_back(in->ids[k]);
+    }
     rest->ticket = in->ticket;
     std::lock_guard lk(retained_mu_);
     retained_.push_back(rest);
@@ -566,9 +652,11 @@ class CollectorEmitter final : public api::Emitter {
       throw api::PipelineError("Path '" + std::string(path) + "' is not configured for bot '" +
                                n_.cfg_.id + "'.");
     }
-    auto ticket = n_.p_.admit(n_.cfg_.id, path, msg);
-    std::vector<Message> one;
-    one.push_back(std::move(msg));
+    std::uint64_t root = next_key_.empty() ? 0 : std::hash<std::string>{}(next_key_) | 1;
+    next_key_.clear();
+    auto ticket = n_.p_.admit(n_.cfg_.id, path, msg, root);
+    Out one;
+    one.msgs.push_back(std::move(msg));
     n_.p_.arena->execute([&] { n_.route(static_cast<std::size_t>(idx), std::move(one), ticket); });
   }
   void dump(Message&& msg, std::string_view error) override {
@@ -577,9 +665,11 @@ class CollectorEmitter final : public api::Emitter {
     n_.dump_->flush();
   }
   bool has_path(std::string_view path) const override { return n_.route_index(path) >= 0; }
+  void set_next_key(std::string_view key) override { next_key_ = std::string(key); }
 
  private:
   BotNode& n_;
+  std::string next_key_;
 };
 
 void run_collector(BotNode& n) {
@@ -673,13 +763,56 @@ void Pipeline::start() {
   // Replay first: un-acknowledged ingress messages of the previous run go
   // through the graph again (their tickets acknowledge the old records).
   auto pending = std::move(impl_->wal_report.pending);
+  if (impl_->wal) {
+    std::unordered_set<std::uint64_t> unacked;
+    for (const auto& rec : pending) unacked.insert(rec.seq);
+    std::map<std::string, std::uint64_t> last_position;
+    for (const auto& pl : impl_->wal_report.outputs) {
+      // bot \n position \n seq \n ids(hex, comma-separated)
+      std::vector<std::string_view> parts;
+      std::string_view rest(pl);
+      for (int k = 0; k < 3; ++k) {
+        auto nl = rest.find('\n');
+        if (nl == std::string_view::npos) break;
+        parts.push_back(rest.substr(0, nl));
+        rest.remove_prefix(nl + 1);
+      }
+      if (parts.size() != 3) continue;
+      std::string bot(parts[0]);
+      last_position[bot] = std::stoull(std::string(parts[1]));
+      std::uint64_t seq = std::stoull(std::string(parts[2]));
+      if (!unacked.count(seq)) continue;
+      auto& ids = impl_->delivered[bot][seq];
+      while (!rest.empty()) {
+        auto c = rest.find(',');
+        ids.insert(std::stoull(std::string(rest.substr(0, c)), nullptr, 16));
+        if (c == std::string_view::npos) break;
+        rest.remove_prefix(c + 1);
+      }
+    }
+    for (auto& n : impl_->nodes) {
+      auto lp = last_position.find(n->cfg_.id);
+      if (n->output_ && lp != last_position.end()) {
+        try {
+          n->output_->truncate_to_position(lp->second);
+        } catch (const std::exception& e) {
+          recovery_.notes.push_back(fmt::format("bot '{}': could not cut its output back: {}",
+                                                n->cfg_.id, e.what()));
+        }
+      }
+    }
+  }
   for (auto& rec : pending) {
     std::string_view pl(rec.payload);
     auto nl1 = pl.find('\n');
     auto nl2 = nl1 == std::string_view::npos ? nl1 : pl.find('\n', nl1 + 1);
+    auto nl3 = nl2 == std::string_view::npos ? nl2 : pl.find('\n', nl2 + 1);
+    std::uint64_t root = 0;
+    if (nl3 != std::string_view::npos)
+      root = std::stoull(std::string(pl.substr(nl2 + 1, nl3 - nl2 - 1)), nullptr, 16);
     BotNode* node = nullptr;
     int ri = -1;
-    if (nl2 != std::string_view::npos) {
+    if (nl3 != std::string_view::npos) {
       std::string_view id = pl.substr(0, nl1), path = pl.substr(nl1 + 1, nl2 - nl1 - 1);
       for (auto& n : impl_->nodes)
         if (n->cfg_.id == id) node = n.get();
@@ -688,7 +821,7 @@ void Pipeline::start() {
     std::optional<Message> msg;
     if (node && ri >= 0) {
       try {
-        msg = Message::unserialize(pl.substr(nl2 + 1), node->ctx_->harmonization);
+        msg = Message::unserialize(pl.substr(nl3 + 1), node->ctx_->harmonization);
       } catch (const std::exception& e) {
         recovery_.notes.push_back(
             fmt::format("record {}: unreadable message: {}", rec.seq, e.what()));
@@ -704,9 +837,9 @@ void Pipeline::start() {
       impl_->wal->ack(rec.seq);
       continue;
     }
-    auto ticket = impl_->acquire(rec.seq);
-    std::vector<Message> one;
-    one.push_back(std::move(*msg));
+    auto ticket = impl_->acquire(rec.seq, /*replay=*/true, root);
+    Out one;
+    one.msgs.push_back(std::move(*msg));
     impl_->arena->execute(
         [&] { node->route(static_cast<std::size_t>(ri), std::move(one), ticket); });
     ++recovery_.replayed;

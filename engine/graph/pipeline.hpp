@@ -33,17 +33,29 @@ class Ticket {
  public:
   /// `on_done(complete)`: complete is false if the ticket was disarmed (its
   /// work was abandoned at shutdown and must be replayed, not acknowledged).
-  explicit Ticket(std::function<void(bool)> on_done) : on_done_(std::move(on_done)) {}
+  explicit Ticket(std::function<void(bool)> on_done, std::uint64_t seq = 0, bool replay = false,
+                  std::uint64_t root = 0)
+      : on_done_(std::move(on_done)), seq_(seq), replay_(replay), root_(root ? root : seq) {}
   ~Ticket() {
     if (on_done_) on_done_(!disarmed_.load());
   }
   void disarm() noexcept { disarmed_.store(true); }
+  /// WAL sequence number of the ingress message (0 if not durable).
+  std::uint64_t seq() const noexcept { return seq_; }
+  /// The ingress message is a replay of an un-acknowledged WAL record.
+  bool replay() const noexcept { return replay_; }
+  /// Root id of every message id derived from this ingress message: a hash
+  /// of the collector's stable key if it gave one, else the seq.
+  std::uint64_t root() const noexcept { return root_; }
   Ticket(const Ticket&) = delete;
   Ticket& operator=(const Ticket&) = delete;
 
  private:
   std::function<void(bool)> on_done_;
   std::atomic<bool> disarmed_{false};
+  std::uint64_t seq_ = 0;
+  bool replay_ = false;
+  std::uint64_t root_ = 0;
 };
 
 /// Counters of one bot (all monotonic).

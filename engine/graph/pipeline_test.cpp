@@ -390,3 +390,20 @@ TEST_CASE("engine: messages on a path no local bot reads go to the sink", "[engi
   CHECK(sorted(got) == range(1, 5));
   p.stop();
 }
+
+TEST_CASE("engine: a dump entry's origin survives a rewrite, and a failure is not dumped twice",
+          "[engine]") {
+  auto path = (std::filesystem::temp_directory_path() / "intelflow-dump-origin.dump").string();
+  std::filesystem::remove(path);
+  graph::DumpFile a(path, "bot", "bot-queue");
+  a.add("{\"raw\": \"eA==\", \"__type\": \"Report\"}", "boom", false, "abc");
+  REQUIRE(a.flush());
+  graph::DumpFile b(path, "bot", "bot-queue");  // e.g. after a restart
+  b.add("{\"raw\": \"eA==\", \"__type\": \"Report\"}", "boom again", false, "abc");
+  b.add("{\"raw\": \"eQ==\", \"__type\": \"Report\"}", "other", false, "def");
+  REQUIRE(b.flush());
+  auto entries = graph::DumpFile::read(path);
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].origin == "abc");
+  CHECK(entries[1].origin == "def");
+}

@@ -195,6 +195,8 @@ void Wal::recover(RecoveryReport& report) {
         data[seq] = Pending{seq, source, aux,
                             std::string(reinterpret_cast<const char*>(p + off + kHeader), len)};
         data_segment[seq] = first;
+      } else if (type == RecordType::Output) {
+        report.outputs.emplace_back(reinterpret_cast<const char*>(p + off + kHeader), len);
       } else if (type == RecordType::Ack) {
         for (std::uint32_t k = 0; k + 8 <= len; k += 8)
           acks.push_back(get64(p + off + kHeader + k));
@@ -274,6 +276,14 @@ std::uint64_t Wal::append_durable(std::string_view payload, std::uint16_t source
   auto seq = append(payload, source, aux);
   wait_durable(seq);
   return seq;
+}
+
+void Wal::append_output(const std::string& key, std::string payload) {
+  std::lock_guard lk(mu_);
+  if (closing_ && !writer_.joinable()) return;
+  // The key rides in the source field's place: keep it in the payload instead.
+  queue_.push_back(Queued{0, RecordType::Output, 0, 0, key + '\0' + payload});
+  queue_cv_.notify_one();
 }
 
 void Wal::ack(std::uint64_t seq) {
@@ -408,6 +418,15 @@ void Wal::write_batch(std::vector<Queued>& batch) {
       lk.lock();
       seg = &open_segment(seq);
       lk.unlock();
+      for (const auto& [key, payload] : sticky_) {
+        std::string_view pl(payload);
+        frame(buf, 0, RecordType::Output, 0, 0, pl.substr(pl.find('\0') + 1));
+      }
+    }
+    if (q.type == RecordType::Output) {
+      auto nul = q.payload.find('\0');
+      sticky_[q.payload.substr(0, nul)] = q.payload;
+      q.payload.erase(0, nul + 1);
     }
     frame(buf, q.type == RecordType::Data ? q.seq : 0, q.type, q.source, q.aux, q.payload);
     if (q.type == RecordType::Data) {

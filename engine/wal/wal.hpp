@@ -31,7 +31,7 @@
 namespace intelflow::wal {
 
 enum class Fsync : std::uint8_t { Always, Interval, Never };
-enum class RecordType : std::uint8_t { Data = 1, Ack = 2, Pad = 3 };
+enum class RecordType : std::uint8_t { Data = 1, Ack = 2, Pad = 3, Output = 4 };
 
 struct Options {
   std::string dir;
@@ -60,6 +60,8 @@ struct RecoveryReport {
   std::vector<std::string> notes;        ///< human-readable findings
   std::uint64_t acked = 0;
   std::vector<Pending> pending;  ///< to replay, in seq order
+  /// OUTPUT records (append_output payloads), in log order.
+  std::vector<std::string> outputs;
 };
 
 class Wal {
@@ -82,6 +84,10 @@ class Wal {
   /// Marks `seq` finished. Not waited on: a crash before the ACK is durable
   /// replays the record (at least once).
   void ack(std::uint64_t seq);
+  /// Queues an OUTPUT record (what an output has written, see Pipeline);
+  /// not waited on. The latest record per `key` is repeated at the start of
+  /// every new segment, so retiring old segments never loses it.
+  void append_output(const std::string& key, std::string payload);
   /// Writes everything queued, syncs, writes a clean checkpoint, stops the writer.
   void close();
 
@@ -130,6 +136,7 @@ class Wal {
   std::condition_variable space_cv_;    ///< appenders wait for space
   std::vector<Queued> queue_;
   std::vector<std::uint64_t> ack_queue_;
+  std::map<std::string, std::string> sticky_;  ///< latest OUTPUT payload per key (writer thread)
   std::map<std::uint64_t, std::unique_ptr<Segment>> segments_;  ///< by first seq
   std::map<std::uint64_t, std::uint64_t> seq_segment_;  ///< unacked DATA seq -> segment first seq
   std::uint64_t durable_seq_ = 0;

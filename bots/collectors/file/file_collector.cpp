@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,8 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "bots/common/chunker.hpp"
 #include "engine/api/registry.hpp"
@@ -121,7 +124,15 @@ class FileCollector final : public api::CollectorBot {
             throw std::system_error(errno, std::generic_category(), "reading " + filename);
         }
       };
+      struct stat st{};
+      ::fstat(fd.fd, &st);
+      std::size_t chunk_index = 0;
       chunker::generate(read, chunk_size_, replicate_header_, [&](std::string_view payload) {
+        // A stable identity per chunk: re-reading this file after a crash
+        // yields the same keys (see Emitter::set_next_key).
+        out.set_next_key(fmt::format("file:{}:{}:{}:{}:{}", st.st_dev, st.st_ino,
+                                     static_cast<long long>(st.st_mtim.tv_sec),
+                                     static_cast<long long>(st.st_size), chunk_index++));
         harm::Message report = tmpl.copy();
         report.add("raw", Value::bytes(std::string(payload)), {.overwrite = true});
         send_report(std::move(report), out);

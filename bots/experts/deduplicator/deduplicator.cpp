@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "bots/common/cache.hpp"
 #include "engine/api/registry.hpp"
 
@@ -76,10 +78,17 @@ class DeduplicatorExpert final : public api::ExpertBot {
       return;
     }
     fate_.assign(n, Fate::Failed);
+    if (n > 0) {
+      out.select(0);
+      replay_ = out.origin().replay;
+    }
     hashes_.resize(n);
     lookup_keys_.clear();
     lookup_index_.clear();
+    origins_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
+      out.select(i);
+      origins_[i] = origin_value(out.origin());
       try {
         hashes_[i] = events[i].hash(filter_keys_, filter_type_);
       } catch (const std::exception& e) {
@@ -105,18 +114,21 @@ class DeduplicatorExpert final : public api::ExpertBot {
     for (std::size_t k = 1; k < order_.size(); ++k)
       if (order_[k].first == order_[k - 1].first) repeat_[order_[k].second] = 1;
     store_keys_.clear();
+    store_values_.clear();
     for (std::size_t j = 0; j < lookup_index_.size(); ++j) {
       std::size_t i = lookup_index_[j];
-      if (found_[j]) {
+      if (found_[j] && is_own_entry(i, lookup_keys_[j])) {
+        fate_[i] = Fate::Forward;  // a replay of the event that stored this key
+      } else if (found_[j]) {
         fate_[i] = Fate::Drop;
       } else if (repeat_[j]) {
         fate_[i] = Fate::DropInBatch;  // stored by an earlier event of this batch
       } else {
         fate_[i] = Fate::Forward;
         store_keys_.push_back(lookup_keys_[j]);
+        store_values_.push_back(origins_[i]);
       }
     }
-    store_values_.assign(store_keys_.size(), std::string_view("hash"));
     try {
       cache_->set_many(store_keys_, store_values_);
     } catch (const std::exception& e) {
@@ -148,6 +160,22 @@ class DeduplicatorExpert final : public api::ExpertBot {
  private:
   enum class Fate : std::uint8_t { Failed, Forward, Drop, DropInBatch };
 
+  /// The cache value stored for an event: IntelMQ stores "hash" (and only
+  /// ever checks that the key exists); a durable event stores its origin
+  /// instead, so that its replay after a crash is not dropped as a duplicate
+  /// of itself.
+  static std::string origin_value(const api::Emitter::Origin& o) {
+    if (o.seq == 0) return "hash";
+    return fmt::format("intelflow:{}:{:x}", o.seq, o.id);
+  }
+  /// For replayed events only (one extra lookup on the rare replay path):
+  /// whether the existing entry was stored by this very event.
+  bool is_own_entry(std::size_t i, std::string_view key) {
+    if (origins_[i] == "hash" || !replay_) return false;
+    auto v = cache_->get(key);
+    return v && *v == origins_[i];
+  }
+
   void flush_cache() {
     // The entries are in the cache already; a failing log write only weakens
     // persistence across restarts, it must not fail (and retry) the events.
@@ -171,6 +199,8 @@ class DeduplicatorExpert final : public api::ExpertBot {
   std::vector<char> repeat_;
   std::vector<std::string_view> store_keys_;
   std::vector<std::string_view> store_values_;
+  std::vector<std::string> origins_;  ///< cache value per event of the batch
+  bool replay_ = false;
   std::vector<Fate> fate_;
 };
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "bots/common/export.hpp"
@@ -41,6 +42,13 @@ class FileOutput final : public api::OutputBot {
   /// Truncates the current file to `off` (crash recovery: drop lines written
   /// after the last acknowledged offset). Discards the buffer.
   void truncate_to(std::uint64_t off);
+
+  /// Exactly-once hooks: only with a fixed file name (not format_filename).
+  std::optional<std::uint64_t> position() const override {
+    if (format_filename_) return std::nullopt;
+    return offset_;
+  }
+  void truncate_to_position(std::uint64_t position) override;
 
  private:
   void open(const std::string& path);
