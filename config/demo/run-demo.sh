@@ -20,6 +20,6 @@ dumped=$(grep -c '"bot_id"' out/demo/state/log/demo-csv-parser.dump 2>/dev/null 
 echo "== result"
 echo "events written:        $events  -> out/demo/events.jsonl (one IntelMQ event per line)"
 echo "malformed lines:       $dumped  -> out/demo/state/log/demo-csv-parser.dump (IntelMQ dump format)"
-echo "duplicates dropped:    see the deduplicator's received/sent above"
+echo "duplicates dropped:    the deduplicator's 'dropped' column above"
 echo "first event:"
 head -1 out/demo/events.jsonl

@@ -239,8 +239,8 @@ struct Pipeline::Impl {
 
   /// Writes an ingress message durably (if durable) and admits it: blocks
   /// while the graph is full, returns the ticket that acknowledges it.
-  std::shared_ptr<Ticket> admit(const std::string& bot_id, std::string_view path, const Message& msg,
-                                std::uint64_t root) {
+  std::shared_ptr<Ticket> admit(const std::string& bot_id, std::string_view path,
+                                const Message& msg, std::uint64_t root) {
     if (!wal) return acquire(0, false, root);
     std::string payload;
     payload.reserve(256);
@@ -265,14 +265,16 @@ struct Pipeline::Impl {
     auto seen = owner.max_in_flight_seen_.load();
     while (n > seen && !owner.max_in_flight_seen_.compare_exchange_weak(seen, n)) {
     }
-    return std::make_shared<Ticket>([this, seq](bool complete) {
-      if (complete && seq != 0 && wal) wal->ack(seq);
-      {
-        std::lock_guard lk2(flight_mu);
-        owner.in_flight_.fetch_sub(1);
-      }
-      flight_cv.notify_all();
-    }, seq, replay, root);
+    return std::make_shared<Ticket>(
+        [this, seq](bool complete) {
+          if (complete && seq != 0 && wal) wal->ack(seq);
+          {
+            std::lock_guard lk2(flight_mu);
+            owner.in_flight_.fetch_sub(1);
+          }
+          flight_cv.notify_all();
+        },
+        seq, replay, root);
   }
   bool stopping_hard = false;
 
@@ -579,7 +581,8 @@ void BotNode::handle(const BatchPtr& in) {
       // position and these messages are not written again when replayed.
       if (p_.wal && seq != 0) {
         if (auto pos = output_->position())
-          p_.wal->append_output(cfg_.id, fmt::format("{}\n{}\n{}\n{}", cfg_.id, *pos, seq, written_ids));
+          p_.wal->append_output(cfg_.id,
+                                fmt::format("{}\n{}\n{}\n{}", cfg_.id, *pos, seq, written_ids));
       }
     } catch (const std::exception& e) {
       // The batch could not be delivered: count each message as failed.
@@ -796,8 +799,8 @@ void Pipeline::start() {
         try {
           n->output_->truncate_to_position(lp->second);
         } catch (const std::exception& e) {
-          recovery_.notes.push_back(fmt::format("bot '{}': could not cut its output back: {}",
-                                                n->cfg_.id, e.what()));
+          recovery_.notes.push_back(
+              fmt::format("bot '{}': could not cut its output back: {}", n->cfg_.id, e.what()));
         }
       }
     }
@@ -886,6 +889,7 @@ void Pipeline::stop() {
     for (auto& b : n->retained_) b->ticket->disarm();  // not done: replayed at the next start
     n->retained_.clear();
   }
+  final_counts_ = counts();
   impl_->arena->execute([&] {
     impl_->nodes.clear();
     impl_->g.reset();
@@ -920,6 +924,16 @@ void Pipeline::inject_batch(const std::string& bot_id, std::vector<harm::Message
     return;
   }
   throw std::runtime_error("no running bot '" + bot_id + "'");
+}
+
+std::vector<Pipeline::Counts> Pipeline::counts() const {
+  if (impl_->nodes.empty()) return final_counts_;
+  std::vector<Counts> out;
+  for (const auto& n : impl_->nodes)
+    out.push_back(Counts{n->cfg_.id, n->stats_.received.load(), n->stats_.sent.load(),
+                         n->stats_.dropped.load(), n->stats_.dumped.load(),
+                         n->stats_.errors.load()});
+  return out;
 }
 
 std::vector<std::pair<std::string, const BotStats*>> Pipeline::stats() const {

@@ -118,7 +118,14 @@ class Pipeline {
   /// Injects messages as one batch (one ticket), keeping their order.
   void inject_batch(const std::string& bot_id, std::vector<harm::Message> msgs);
 
-  /// Per bot id (file order).
+  /// Counters of one bot at one moment.
+  struct Counts {
+    std::string bot_id;
+    std::uint64_t received, sent, dropped, dumped, errors;
+  };
+  /// Per bot (file order); after stop(), the final values.
+  std::vector<Counts> counts() const;
+  /// Live counters per bot id (file order); empty after stop().
   std::vector<std::pair<std::string, const BotStats*>> stats() const;
   /// Messages currently inside the graph (for tests and /metrics).
   std::uint64_t in_flight() const noexcept { return in_flight_.load(); }
@@ -136,6 +143,7 @@ class Pipeline {
   std::atomic<std::uint64_t> in_flight_{0};
   std::atomic<std::uint64_t> max_in_flight_seen_{0};
   RecoverySummary recovery_;
+  std::vector<Counts> final_counts_;
 };
 
 /// The logger of a bot (created on first use; IntelMQ line format).

@@ -26,12 +26,11 @@ void print_issues(const config::LoadResult& r, std::ostream& os) {
 }
 
 void print_summary(const graph::Pipeline& p, std::ostream& out) {
-  out << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>8}\n", "bot", "received", "sent", "dumped",
-                     "errors");
-  for (const auto& [id, s] : p.stats()) {
-    out << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>8}\n", id, s->received.load(),
-                       s->sent.load(), s->dumped.load(), s->errors.load());
-  }
+  out << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>10} {:>8}\n", "bot", "received", "sent",
+                     "dropped", "dumped", "errors");
+  for (const auto& c : p.counts())
+    out << fmt::format("{:<32} {:>10} {:>10} {:>10} {:>10} {:>8}\n", c.bot_id, c.received, c.sent,
+                       c.dropped, c.dumped, c.errors);
 }
 
 void report_recovery(const graph::Pipeline& p, std::ostream& err) {
