@@ -66,6 +66,22 @@ enum class Strict { No, Yes, NotAscii };
 bool strict_ascii_match(std::string_view s) {
   std::size_t p = 0;
   if (s.size() < 19) return false;
+  if (s.size() == 25 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+      s[16] == ':' && s.substr(19) == "+00:00") {
+    // The canonical form YYYY-MM-DDTHH:MM:SS+00:00 (what sanitize writes):
+    // fixed-width fields, the same rules as the general match below.
+    // Other text of this length (e.g. a space-padded day) takes the general way.
+    static constexpr std::size_t kDigitPos[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+    bool digits = true;
+    for (std::size_t k : kDigitPos) digits &= is_digit(s[k]);
+    if (digits) {
+      const int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+      const int month = two(s, 5, 2), day = two(s, 8, 2);
+      return year >= 1 && month >= 1 && month <= 12 && day >= 1 &&
+             day <= detail::days_in_month(year, month) && two(s, 11, 2) <= 23 &&
+             two(s, 14, 2) <= 59 && two(s, 17, 2) <= 59;
+    }
+  }
   for (int k = 0; k < 4; ++k)
     if (!is_digit(s[static_cast<std::size_t>(k)])) return false;
   const int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');

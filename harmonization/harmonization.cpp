@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -50,8 +51,16 @@ struct MatchData {
 
 }  // namespace
 
+namespace {
+std::atomic<std::uint64_t> g_next_regex_id{1};
+}  // namespace
+
 Regex::Regex(std::string_view pattern, bool caseless)
-    : pattern_(pattern), caseless_(caseless), code_(nullptr), jit_(false) {
+    : pattern_(pattern),
+      caseless_(caseless),
+      code_(nullptr),
+      jit_(false),
+      id_(g_next_regex_id.fetch_add(1, std::memory_order_relaxed)) {
   std::string translated = translate_python_regex(pattern);
   std::uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
   if (caseless) opts |= PCRE2_CASELESS;
@@ -73,7 +82,43 @@ Regex::~Regex() {
   pcre2_code_free(static_cast<pcre2_code*>(code_));
 }
 
+namespace {
+
+/// One remembered search result of this thread (short subjects only: the
+/// values of constrained fields repeat a lot, and a match call costs far
+/// more than this lookup).
+struct RegexMemoSlot {
+  std::uint64_t id = 0;  ///< Regex::id_ (0 = empty)
+  std::uint32_t len = 0;
+  bool result = false;
+  char text[48];
+};
+constexpr std::size_t kRegexMemoSlots = 64;
+
+inline std::size_t memo_index(std::uint64_t id, std::string_view s) noexcept {
+  std::uint64_t h = (id + s.size()) * 0x9E3779B97F4A7C15ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001B3ULL;
+  return static_cast<std::size_t>((h ^ (h >> 29)) & (kRegexMemoSlots - 1));
+}
+
+}  // namespace
+
 bool Regex::search(std::string_view subject) const {
+  if (subject.size() > sizeof(RegexMemoSlot::text)) return match(subject);
+  thread_local RegexMemoSlot memo[kRegexMemoSlots];
+  RegexMemoSlot& slot = memo[memo_index(id_, subject)];
+  if (slot.id == id_ && slot.len == subject.size() &&
+      std::memcmp(slot.text, subject.data(), subject.size()) == 0)
+    return slot.result;
+  const bool r = match(subject);
+  slot.id = id_;
+  slot.len = static_cast<std::uint32_t>(subject.size());
+  slot.result = r;
+  if (!subject.empty()) std::memcpy(slot.text, subject.data(), subject.size());
+  return r;
+}
+
+bool Regex::match(std::string_view subject) const {
   thread_local MatchData tl;
   auto* code = static_cast<const pcre2_code*>(code_);
   int rc = jit_ ? pcre2_jit_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()),
@@ -149,64 +194,87 @@ std::optional<TypeId> lookup_type(std::string_view name) {
   return std::nullopt;
 }
 
-inline std::uint64_t load_partial(const char* p, std::size_t n) noexcept {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, n < 8 ? n : 8);
-  return v;
-}
-
-/// Cheap hash of a field name (length, first, middle and last 8 bytes); the
-/// table index is taken from the well-mixed top bits.
+/// Cheap hash of a field name: its length and first and last 8 bytes (4 or
+/// fewer for short names); the table index is taken from the well-mixed top bits.
 inline std::uint64_t key_hash(std::string_view k) noexcept {
-  std::uint64_t h = (k.size() + 1) * 0x9E3779B97F4A7C15ULL;
-  h = (h ^ load_partial(k.data(), k.size())) * 0xFF51AFD7ED558CCDULL;
-  if (k.size() > 8) h = (h ^ load_partial(k.data() + k.size() - 8, 8)) * 0xC4CEB9FE1A85EC53ULL;
-  if (k.size() > 16) h = (h ^ load_partial(k.data() + 8, 8)) * 0x9E3779B97F4A7C15ULL;
+  const char* p = k.data();
+  const std::size_t n = k.size();
+  std::uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = y;
+  } else if (n > 0) {
+    a = static_cast<unsigned char>(p[0]) | (unsigned{static_cast<unsigned char>(p[n / 2])} << 8) |
+        (unsigned{static_cast<unsigned char>(p[n - 1])} << 16);
+  }
+  std::uint64_t h = (a ^ (n * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
+  h = (h ^ b ^ (h >> 29)) * 0xC4CEB9FE1A85EC53ULL;
   return h ^ (h >> 32);
 }
 
 /// Equality of n bytes, compared 8 at a time without a libc call (keys are short).
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-  for (; n >= 8; a += 8, b += 8, n -= 8) {
+  if (n >= 8) {
+    // overlapping 8-byte words: the first n & ~7 bytes, then the last 8
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::uint64_t x, y;
+      std::memcpy(&x, a + i, 8);
+      std::memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
     std::uint64_t x, y;
-    std::memcpy(&x, a, 8);
-    std::memcpy(&y, b, 8);
-    if (x != y) return false;
+    std::memcpy(&x, a + n - 8, 8);
+    std::memcpy(&y, b + n - 8, 8);
+    return x == y;
   }
   for (; n; ++a, ++b, --n)
     if (*a != *b) return false;
   return true;
 }
 
-/// Open-addressing table of one kind's fields; load factor <= 1/4.
+/// Open-addressing table of one kind's fields; load factor <= 1/4. Each slot
+/// keeps the name's hash, length and text pointer, so a lookup touches the
+/// FieldSpec only on a hit.
 struct FieldIndex {
-  std::vector<const FieldSpec*> slots;
+  struct Slot {
+    std::uint64_t hash = 0;
+    const char* name = nullptr;
+    std::size_t len = 0;
+    const FieldSpec* field = nullptr;
+  };
+  std::vector<Slot> slots;
   std::uint64_t mask = 0;
   unsigned shift = 64;
-  std::size_t slot_of(std::string_view k) const noexcept {
-    return static_cast<std::size_t>(key_hash(k) >> shift);
-  }
 
   void build(const std::vector<FieldSpec>& fields) {
     std::size_t cap = 16;
     while (cap < fields.size() * 4) cap <<= 1;
-    slots.assign(cap, nullptr);
+    slots.assign(cap, Slot{});
     mask = cap - 1;
     shift = 64 - static_cast<unsigned>(__builtin_ctzll(cap));
     for (const auto& f : fields) {
-      std::uint64_t i = slot_of(f.name);
-      while (slots[i]) i = (i + 1) & mask;
-      slots[i] = &f;
+      const std::uint64_t h = key_hash(f.name);
+      std::uint64_t i = h >> shift;
+      while (slots[i].field) i = (i + 1) & mask;
+      slots[i] = Slot{h, f.name.data(), f.name.size(), &f};
     }
   }
   const FieldSpec* find(std::string_view k) const noexcept {
     if (slots.empty()) return nullptr;
-    std::uint64_t i = slot_of(k);
-    while (const FieldSpec* f = slots[i]) {
-      if (f->name.size() == k.size() && same_bytes(f->name.data(), k.data(), k.size())) return f;
-      i = (i + 1) & mask;
+    const std::uint64_t h = key_hash(k);
+    std::uint64_t i = h >> shift;
+    for (;; i = (i + 1) & mask) {
+      const Slot& s = slots[i];
+      if (!s.field) return nullptr;
+      if (s.hash == h && s.len == k.size() && same_bytes(s.name, k.data(), k.size()))
+        return s.field;
     }
-    return nullptr;
   }
 };
 

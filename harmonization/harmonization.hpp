@@ -34,10 +34,13 @@ class Regex {
   bool caseless() const noexcept { return caseless_; }
 
  private:
+  bool match(std::string_view subject) const;
+
   std::string pattern_;
   bool caseless_;
   void* code_;  // pcre2_code_8*
   bool jit_;
+  std::uint64_t id_;  ///< unique per instance, never reused: key of the per-thread result memo
 };
 
 /// One harmonization field.

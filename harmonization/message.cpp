@@ -260,11 +260,31 @@ AddResult Message::add(std::string_view key, Value value, const AddOptions& opts
   return add_impl(key, harm_->find(kind_, key), value, opts);
 }
 
+const FieldSpec* Message::own_field(const FieldSpec& f) const noexcept {
+  const auto& fields = harm_->fields(kind_);
+  if (f.id < fields.size() && &fields[f.id] == &f) return &f;
+  return harm_->find(kind_, f.name);
+}
+
+AddResult Message::add(const FieldSpec& field, Value value, const AddOptions& opts) {
+  const FieldSpec* f = own_field(field);
+  return add_impl(f ? std::string_view(f->name) : std::string_view(field.name), f, value, opts);
+}
+
 AddResult Message::load(std::string_view key, Value value) {
   return load_impl(key, harm_->find(kind_, key), value);
 }
 
 AddResult Message::load_impl(std::string_view key, const FieldSpec* f, Value& value) {
+  // Fast path of the common case, same outcome as the first add() below: an
+  // absent plain field whose value is valid as it is.
+  if (f && f->type != TypeId::JSONDict && !maybe_present(f) && key != kExtra &&
+      !is_ignored_value(value) && harm_->check(*f, value) == Check::Ok) {
+    entries_.emplace_back(f, std::move(value));
+    entries_.back().verified = true;
+    mark(f, true);
+    return AddResult::Added;
+  }
   AddOptions first;
   first.sanitize = false;
   first.raise_failure = false;
@@ -291,12 +311,13 @@ AddResult Message::add_impl(std::string_view key, const FieldSpec* f, Value& val
   if (!valid_key(key, ki)) throw_invalid_key(key, ki);
   // 5: caller-supplied ignore list
   if (opts.ignore && in_ignore(value, *opts.ignore)) return AddResult::Ignored;
-  // 6: sanitize
+  // 6: sanitize (may take value's storage when it succeeds)
   Value sanitized;
   bool use_sanitized = false;
+  bool known_valid = false;  // the sanitizer's output passes the type check by construction
   if (opts.sanitize && ki.cls != KeyClass::TypeKey) {
     if (ki.cls == KeyClass::Field) {
-      sanitized = sanitize(ki.field->type, value);
+      sanitized = sanitize_for_add(ki.field->type, value, known_valid);
       use_sanitized = true;
       if (sanitized.is_null()) {
         if (opts.raise_failure) raise_invalid_value(key, value, {});
@@ -310,7 +331,7 @@ AddResult Message::add_impl(std::string_view key, const FieldSpec* f, Value& val
   // 7: validate
   Check c = Check::Ok;
   if (ki.cls == KeyClass::Field) {
-    c = harm_->check(*ki.field, v);
+    c = known_valid ? harm_->check_constraints(*ki.field, v) : harm_->check(*ki.field, v);
   } else if (ki.cls == KeyClass::Subitem) {
     if (ki.field->type != TypeId::JSONDict) raise_no_subitem(*ki.field, "is_valid_subitem");
     c = harm_->check_constraints(*ki.field, v);
@@ -329,19 +350,24 @@ AddResult Message::add_impl(std::string_view key, const FieldSpec* f, Value& val
   return AddResult::Added;
 }
 
-void Message::store(std::string_view key, const KeyInfo& ki, Value&& value, bool present) {
+void Message::store(std::string_view key, const KeyInfo& ki, Value&& value, bool present,
+                    bool verified) {
   if (present) {
     std::ptrdiff_t i = index_of(key, ki);
     if (i >= 0) {
-      entries_[static_cast<std::size_t>(i)].value = std::move(value);
+      Entry& e = entries_[static_cast<std::size_t>(i)];
+      e.value = std::move(value);
+      e.verified = verified;
       return;
     }
   }
   if (ki.cls == KeyClass::Field) {
     entries_.emplace_back(ki.field, std::move(value));
     mark(ki.field, true);
-  } else
+  } else {
     entries_.emplace_back(key, std::move(value));
+  }
+  entries_.back().verified = verified;
 }
 
 void Message::explode_jsondict(const FieldSpec& f, const Value& json_text) {
@@ -370,7 +396,7 @@ void Message::explode_jsondict(const FieldSpec& f, const Value& json_text) {
     full += name;
     const FieldSpec* ff = harm_->find(kind_, full);
     KeyInfo ki = ff ? KeyInfo{KeyClass::Field, ff} : KeyInfo{KeyClass::Subitem, &f};
-    store(full, ki, std::move(val), index_of(full, ki) >= 0);
+    store(full, ki, std::move(val), index_of(full, ki) >= 0, false);
   }
 }
 
@@ -507,38 +533,62 @@ std::vector<std::pair<std::string, Value>> Message::finditems(std::string_view p
 // --- serialization -------------------------------------------------------------------
 
 void Message::serialize_to(std::string& out) const {
-  std::size_t estimate = 24;
+  // One buffer of an upper bound of the size; strings are escaped in place.
+  std::size_t bound = 32;
   for (const auto& e : entries_) {
     if (e.key == kTypeKey) raise_key_exists(kTypeKey);
-    estimate += e.key.size() + 8 + (e.value.is_string() ? e.value.as_string().size() + 8 : 24);
+    bound += py::json_string_bound(e.key.size()) + 4 +
+             (e.value.is_string() ? py::json_string_bound(e.value.as_string().size()) : 0);
   }
-  out.reserve(out.size() + estimate);
-  out += '{';
+  const std::size_t base = out.size();
+  out.resize(base + bound);
+  char* p = out.data() + base;
+  *p++ = '{';
+  thread_local std::string other;  // non-string values, rendered by append_json
   for (const auto& e : entries_) {
     if (e.field) {
       // harmonization keys match ^[a-z_][a-z_0-9.]*$: nothing to escape
-      out += '"';
-      out.append(e.key);
-      out += '"';
+      *p++ = '"';
+      std::memcpy(p, e.key.data(), e.key.size());
+      p += e.key.size();
+      *p++ = '"';
     } else {
-      py::append_json_string(out, e.key, true);
+      p = py::write_json_string(p, e.key, true);
     }
-    out += ": ";
-    if (e.value.is_string())
-      py::append_json_string(out, e.value.as_string(), true);
-    else
-      py::append_json(out, e.value);
-    out += ", ";
+    *p++ = ':';
+    *p++ = ' ';
+    if (e.value.is_string()) {
+      p = py::write_json_string(p, e.value.as_string(), true);
+    } else {
+      other.clear();
+      py::append_json(other, e.value);
+      const std::size_t at = static_cast<std::size_t>(p - out.data());
+      const std::size_t need = at + other.size() + (bound - (at - base));
+      if (need > out.size()) out.resize(need);  // room for the rest as reserved
+      p = out.data() + at;
+      std::memcpy(p, other.data(), other.size());
+      p += other.size();
+    }
+    *p++ = ',';
+    *p++ = ' ';
   }
-  out += "\"__type\": \"";
-  out += kind_name(kind_);
-  out += "\"}";
+  static constexpr std::string_view kTail1 = "\"__type\": \"";
+  std::memcpy(p, kTail1.data(), kTail1.size());
+  p += kTail1.size();
+  const std::string_view kind = kind_name(kind_);
+  std::memcpy(p, kind.data(), kind.size());
+  p += kind.size();
+  *p++ = '"';
+  *p++ = '}';
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 std::string Message::serialize() const {
-  std::string out;
-  serialize_to(out);
-  return out;
+  // built in a reused buffer, returned with an exact-size allocation
+  thread_local std::string buf;
+  buf.clear();
+  serialize_to(buf);
+  return std::string(buf);
 }
 
 Value Message::to_dict(bool hierarchical, bool with_type, bool jsondict_as_string) const {
@@ -767,9 +817,76 @@ MessageKind kind_from_type_value(const Value& t) {
 
 }  // namespace
 
+bool Message::unserialize_event_fast(std::string_view json, Message& m, bool default_event) {
+  const Harmonization& harm = *m.harm_;
+  py::JsonReader r(json.data(), json.data() + json.size());
+  thread_local std::string scratch;
+  bool type_event = false;
+  r.skip_ws();
+  if (!r.consume('{')) return false;
+  r.skip_ws();
+  if (r.consume('}')) return default_event;
+  for (;;) {
+    r.skip_ws();
+    std::string_view key;
+    if (r.peek() != '"' || !r.parse_string(key, scratch)) return false;
+    if (!scratch.empty() && key.data() == scratch.data()) return false;  // escaped key
+    r.skip_ws();
+    if (!r.consume(':')) return false;
+    r.skip_ws();
+    if (const FieldSpec* f = harm.find(MessageKind::Event, key)) {
+      // a plain field seen for the first time
+      if (f->type == TypeId::JSONDict || m.maybe_present(f) || key == kExtra) return false;
+      Entry& e = m.entries_.emplace_back();
+      if (!r.parse_value(e.value) || is_ignored_value(e.value)) return false;
+      try {
+        if (harm.check(*f, e.value) != Check::Ok) return false;
+      } catch (const HarmonizationError&) {
+        return false;  // the general path orders this after any syntax error
+      }
+      e.field = f;
+      e.key = f->name;
+      e.verified = true;
+      m.mark(f, true);
+    } else if (key == kTypeKey) {
+      std::string_view t;
+      if (r.peek() != '"' || !r.parse_string(t, scratch) || t != "Event") return false;
+      type_event = true;
+    } else {
+      // a free sub-item of a JSONDict field, e.g. extra.comment
+      const FieldSpec* parent = harm.parent_field(MessageKind::Event, key);
+      if (!parent || parent->type != TypeId::JSONDict || !valid_key_syntax(key)) return false;
+      for (const Entry& x : m.entries_)
+        if (!x.field && x.key == key) return false;  // duplicate key
+      Value v;
+      if (!r.parse_value(v) || is_ignored_value(v)) return false;
+      try {
+        if (harm.check_constraints(*parent, v) != Check::Ok) return false;
+      } catch (const HarmonizationError&) {
+        return false;
+      }
+      m.entries_.emplace_back(key, std::move(v)).verified = true;
+    }
+    r.skip_ws();
+    if (r.consume(',')) continue;
+    if (r.consume('}')) break;
+    return false;
+  }
+  r.skip_ws();
+  if (!r.at_end()) return false;
+  if (r.saw_non_ascii() && !simdjson::validate_utf8(json.data(), json.size())) return false;
+  return type_event || default_event;
+}
+
 Message Message::unserialize(std::string_view json, std::shared_ptr<const Harmonization> harm,
                              std::optional<MessageKind> default_kind) {
   if (!harm) harm = Harmonization::default_instance();
+  if (default_kind != MessageKind::Report) {
+    Message m(MessageKind::Event, std::move(harm));
+    m.entries_.reserve(24);
+    if (unserialize_event_fast(json, m, default_kind == MessageKind::Event)) return m;
+    harm = std::move(m.harm_);
+  }
 
   thread_local std::vector<WireItem> items;
   thread_local std::vector<std::uint32_t> stamp;
@@ -944,6 +1061,14 @@ Message Message::copy() const {
   Message m(kind_, harm_);
   m.entries_.reserve(entries_.size());
   for (const auto& e : entries_) {
+    // A verified entry is valid for its (unique) key: the constructor's add()
+    // would append it unchanged. Containers are checked again (to_dict's
+    // hierarchical quirk may have changed a stored dict).
+    if (e.verified && !e.value.is_list() && !e.value.is_dict()) {
+      m.entries_.push_back(e);
+      m.mark(e.field, true);
+      continue;
+    }
     Value v = e.value;
     m.load_impl(e.key, e.field, v);
   }

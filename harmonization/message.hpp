@@ -42,11 +42,14 @@ class Message {
         nullptr;           ///< nullptr for a free sub-item of a JSONDict field (or "__type")
     std::string_view key;  ///< full key (always set)
     Value value;
+    /// The value passed add()'s checks for this key as stored (so copy() need
+    /// not check it again); false for items split out of a JSONDict value.
+    bool verified = false;
 
     Entry() = default;
     Entry(const FieldSpec* f, Value&& v) : field(f), key(f->name), value(std::move(v)) {}
     Entry(std::string_view owned_key, Value&& v) : value(std::move(v)) { own(owned_key); }
-    Entry(const Entry& o) : field(o.field), key(o.key), value(o.value) {
+    Entry(const Entry& o) : field(o.field), key(o.key), value(o.value), verified(o.verified) {
       if (o.owned_) own(o.key);
     }
     Entry(Entry&&) noexcept = default;
@@ -79,6 +82,11 @@ class Message {
 
   // --- core.md §1.2 ---------------------------------------------------------------
   AddResult add(std::string_view key, Value value, const AddOptions& opts = {});
+  /// add() of a harmonization field looked up once by the caller
+  /// (harmonization().find(kind(), name)): the same behaviour as
+  /// add(field.name, ...) without the lookup by name. A FieldSpec of another
+  /// harmonization or kind is looked up by its name.
+  AddResult add(const FieldSpec& field, Value value, const AddOptions& opts = {});
   /// change(k, v, sanitize): KeyNotExists if absent, else add(overwrite=true).
   AddResult change(std::string_view key, Value value, bool sanitize = true);
   void update(const std::vector<std::pair<std::string, Value>>& items);
@@ -172,7 +180,13 @@ class Message {
   AddResult add_impl(std::string_view key, const FieldSpec* f, Value& value,
                      const AddOptions& opts);
   AddResult load_impl(std::string_view key, const FieldSpec* f, Value& value);
-  void store(std::string_view key, const KeyInfo& ki, Value&& value, bool overwrite);
+  /// unserialize() of the common case in one pass: an Event whose items are
+  /// all valid as they are, unique and not ignored. Returns false (m is then
+  /// to be discarded) on anything else; the general path decides those.
+  static bool unserialize_event_fast(std::string_view json, Message& m, bool default_event);
+  void store(std::string_view key, const KeyInfo& ki, Value&& value, bool overwrite,
+             bool verified = true);
+  const FieldSpec* own_field(const FieldSpec& f) const noexcept;
   void explode_jsondict(const FieldSpec& f, const Value& json_text);
   void remove_jsondict_items(std::string_view field_name) noexcept;
   Value hierarchical_dict(bool with_type, bool jsondict_as_string) const;

@@ -200,18 +200,6 @@ void append_json_impl(std::string& out, const Value& v, const JsonOptions& o) {
   }
 }
 
-// SWAR helpers: a byte of x that is '"', '\\' or < 0x20.
-inline std::uint64_t special_mask(std::uint64_t x) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  constexpr std::uint64_t highs = 0x8080808080808080ULL;
-  std::uint64_t q = x ^ (ones * '"');
-  std::uint64_t b = x ^ (ones * '\\');
-  std::uint64_t hq = (q - ones) & ~q;
-  std::uint64_t hb = (b - ones) & ~b;
-  std::uint64_t lt = (x - ones * 0x20) & ~x;
-  return (hq | hb | lt) & highs;
-}
-
 inline int hexval(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -473,62 +461,142 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
-void append_json_string(std::string& out, std::string_view s, bool ensure_ascii) {
-  const std::uint8_t stop = ensure_ascii ? 3 : 1;
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
-  std::size_t i = 0;
+namespace {
+
+inline char* put_u4(char* p, unsigned v) noexcept {
+  p[0] = '\\';
+  p[1] = 'u';
+  p[2] = kHex[(v >> 12) & 15];
+  p[3] = kHex[(v >> 8) & 15];
+  p[4] = kHex[(v >> 4) & 15];
+  p[5] = kHex[v & 15];
+  return p + 6;
+}
+
+/// Writes the escape of the byte(s) at s[i] (one that ends a plain run) and
+/// advances i past them.
+inline char* put_json_escape(char* p, std::string_view s, std::size_t& i) noexcept {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    char e = 0;
+    switch (c) {
+      case '"':
+        e = '"';
+        break;
+      case '\\':
+        e = '\\';
+        break;
+      case '\n':
+        e = 'n';
+        break;
+      case '\r':
+        e = 'r';
+        break;
+      case '\t':
+        e = 't';
+        break;
+      case '\b':
+        e = 'b';
+        break;
+      case '\f':
+        e = 'f';
+        break;
+      default:
+        break;
+    }
+    ++i;
+    if (e) {
+      p[0] = '\\';
+      p[1] = e;
+      return p + 2;
+    }
+    return put_u4(p, c);
+  }
+  std::size_t len = 1;
+  char32_t cp = decode_cp(s, i, len);
+  i += len;
+  if (cp >= 0x10000) {
+    cp -= 0x10000;
+    p = put_u4(p, 0xD800 | static_cast<unsigned>(cp >> 10));
+    return put_u4(p, 0xDC00 | static_cast<unsigned>(cp & 0x3FF));
+  }
+  return put_u4(p, cp);
+}
+
+}  // namespace
+
+char* write_json_string(char* p, std::string_view s, bool ensure_ascii) noexcept {
+  *p++ = '"';
   const std::size_t n = s.size();
   const auto* u = reinterpret_cast<const unsigned char*>(s.data());
-  while (i < n) {
-    std::size_t j = i;
-    while (j < n && !(kJsonEsc.t[u[j]] & stop)) ++j;
-    out.append(s.data() + i, j - i);
-    i = j;
-    if (i >= n) break;
-    unsigned char c = u[i];
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\b':
-          out += "\\b";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        default:
-          append_u4(out, c);
-          break;
-      }
-      ++i;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: store the block, then keep the bytes before the first
+  // one to escape (the caller's buffer has room for the stray tail).
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i bslash = _mm_set1_epi8('\\');
+  const __m128i ctl = _mm_set1_epi8(0x1f);
+  const __m128i del = _mm_set1_epi8(0x7f);
+  auto block = [&](const unsigned char* src) -> unsigned {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                     _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (ensure_ascii)
+      m |= static_cast<unsigned>(_mm_movemask_epi8(x)) |
+           static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, del)));
+    return m;
+  };
+  while (i + 16 <= n) {
+    const unsigned m = block(u + i);
+    if (!m) {
+      p += 16;
+      i += 16;
       continue;
     }
-    std::size_t len = 1;
-    char32_t cp = decode_cp(s, i, len);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      append_u4(out, 0xD800 | static_cast<unsigned>(cp >> 10));
-      append_u4(out, 0xDC00 | static_cast<unsigned>(cp & 0x3FF));
-    } else {
-      append_u4(out, cp);
-    }
-    i += len;
+    const auto k = static_cast<std::size_t>(__builtin_ctz(m));
+    p += k;
+    i += k;
+    p = put_json_escape(p, s, i);
   }
-  out += '"';
+  while (i < n) {
+    // the tail, padded with plain bytes to a whole block
+    alignas(16) unsigned char tail[16];
+    std::memset(tail, 'a', sizeof tail);
+    const std::size_t rest = n - i;
+    std::memcpy(tail, u + i, rest);
+    const unsigned m = block(tail) & ((1u << rest) - 1);
+    if (!m) {
+      p += rest;
+      break;
+    }
+    const auto k = static_cast<std::size_t>(__builtin_ctz(m));
+    p += k;
+    i += k;
+    p = put_json_escape(p, s, i);
+  }
+#else
+  const std::uint8_t stop = ensure_ascii ? 3 : 1;
+  while (i < n) {
+    if (kJsonEsc.t[u[i]] & stop) {
+      p = put_json_escape(p, s, i);
+    } else {
+      *p++ = static_cast<char>(u[i++]);
+    }
+  }
+#endif
+  *p++ = '"';
+  return p;
+}
+
+void append_json_string(std::string& out, std::string_view s, bool ensure_ascii) {
+  const std::size_t old = out.size();
+  out.resize(old + json_string_bound(s.size()));
+  char* const begin = out.data() + old;
+  char* const end = write_json_string(begin, s, ensure_ascii);
+  out.resize(old + static_cast<std::size_t>(end - begin));
 }
 
 void append_json(std::string& out, const Value& v, const JsonOptions& opts) {
@@ -633,56 +701,50 @@ bool JsonReader::decode_escapes(const char* start, std::string& out) {
 }
 
 bool JsonReader::parse_string(std::string_view& out, std::string& scratch) {
-  if (!consume('"')) return false;
-  const char* start = p_;
+  if (p_ >= end_ || *p_ != '"') return false;
+  const char* const start = ++p_;
+  const char* q = start;
   // Scan for '"', '\\' or a control byte (< 0x20); remember whether any byte
-  // had its high bit set (the caller validates UTF-8 only then).
-  std::uint64_t high = 0;
+  // before it had its high bit set (the caller validates UTF-8 only then).
+  unsigned high = 0;
+  bool found = false;
 #if defined(__SSE2__)
   {
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i bslash = _mm_set1_epi8('\\');
     const __m128i ctl = _mm_set1_epi8(0x1f);
-    __m128i acc = _mm_setzero_si128();
-    while (end_ - p_ >= 16) {
-      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
-      acc = _mm_or_si128(acc, x);
-      __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-                                 _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
-      int m = _mm_movemask_epi8(hit);
+    while (end_ - q >= 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      const __m128i hit =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                       _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
+      const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      const unsigned hb = static_cast<unsigned>(_mm_movemask_epi8(x));
       if (m) {
-        p_ += __builtin_ctz(static_cast<unsigned>(m));
+        const unsigned k = static_cast<unsigned>(__builtin_ctz(m));
+        high |= hb & ((1u << k) - 1);
+        q += k;
+        found = true;
         break;
       }
-      p_ += 16;
+      high |= hb;
+      q += 16;
     }
-    high = static_cast<std::uint64_t>(_mm_movemask_epi8(acc));
   }
 #endif
-  while (end_ - p_ >= 8) {
-    std::uint64_t x;
-    std::memcpy(&x, p_, 8);
-    std::uint64_t m = special_mask(x);
-    if (m) {
-      const std::size_t k = static_cast<std::size_t>(__builtin_ctzll(m)) / 8;
-      high |= k ? (x << (64 - 8 * k)) & 0x8080808080808080ULL : 0;
-      p_ += k;
-      break;
+  if (!found) {
+    for (; q < end_; ++q) {
+      const unsigned char c = static_cast<unsigned char>(*q);
+      if (c == '"' || c == '\\' || c < 0x20) break;
+      high |= c & 0x80u;
     }
-    high |= x & 0x8080808080808080ULL;
-    p_ += 8;
-  }
-  while (p_ < end_) {
-    unsigned char c = static_cast<unsigned char>(*p_);
-    if (c == '"' || c == '\\' || c < 0x20) break;
-    high |= c & 0x80;
-    ++p_;
   }
   if (high) non_ascii_ = true;
-  if (p_ >= end_) return false;
-  if (*p_ == '"') {
-    out = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
+  p_ = q;
+  if (q >= end_) return false;
+  if (*q == '"') {
+    out = std::string_view(start, static_cast<std::size_t>(q - start));
+    p_ = q + 1;
     return true;
   }
   non_ascii_ = true;  // escaped text is checked in full by callers that care
@@ -754,6 +816,31 @@ bool JsonReader::parse_number(Value& out) {
     }
     return true;
   }
+  if (!exp_start) {
+    // Decimal without exponent and at most 15 significant digits: the digits
+    // and the power of ten are exact doubles, so one correctly rounded
+    // division gives the correctly rounded value (as from_chars would).
+    std::uint64_t mant = 0;
+    int digits = 0, frac = 0;
+    bool in_frac = false;
+    for (const char* q = int_start; q < p_; ++q) {
+      if (*q == '.') {
+        in_frac = true;
+        continue;
+      }
+      mant = mant * 10 + static_cast<std::uint64_t>(*q - '0');
+      if (mant != 0 || in_frac) ++digits;
+      frac += in_frac;
+    }
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (digits <= 15 && frac <= 22) {
+      const double d = static_cast<double>(mant) / kPow10[frac];
+      out = Value::floating(neg ? -d : d);
+      return true;
+    }
+  }
   double d = 0;
   auto r = std::from_chars(start, p_, d, std::chars_format::general);
   if (r.ec == std::errc::result_out_of_range) {
@@ -774,7 +861,7 @@ bool JsonReader::parse_value(Value& out, int depth) {
     case '"': {
       std::string_view v;
       if (!parse_string(v, scratch_)) return false;
-      out = Value::string(v);
+      out.assign_string(v);
       return true;
     }
     case '{': {

@@ -44,6 +44,14 @@ void append_json(std::string& out, const Value& v, const JsonOptions& opts = {})
 std::string json_dumps(const Value& v, const JsonOptions& opts = {});
 /// A JSON string literal of UTF-8 text (with the quotes).
 void append_json_string(std::string& out, std::string_view s, bool ensure_ascii = true);
+/// Room write_json_string needs for text of n bytes: every byte may become a
+/// 6-character escape, plus the quotes and 16 bytes of scratch for block stores.
+constexpr std::size_t json_string_bound(std::size_t n) noexcept {
+  return 6 * n + 2 + 16;
+}
+/// Writes the literal append_json_string appends at p (which has room for
+/// json_string_bound(s.size()) bytes); returns the end of what it wrote.
+char* write_json_string(char* p, std::string_view s, bool ensure_ascii = true) noexcept;
 
 /// Parses JSON text into a Value as Python's json.loads does (ints stay ints,
 /// big ints become BigInt, floats Float, NaN/Infinity accepted, object order kept,

@@ -5,6 +5,9 @@
 
 #include <array>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "harmonization/datetime.hpp"
 #include "harmonization/errors.hpp"
@@ -138,8 +141,9 @@ constexpr std::string_view kTlps[] = {"WHITE", "GREEN", "AMBER", "RED"};
 
 template <std::size_t N>
 bool contains(const std::string_view (&a)[N], std::string_view s) {
+  if (s.empty()) return false;
   for (auto x : a)
-    if (x == s) return true;
+    if (x.size() == s.size() && x[0] == s[0] && x == s) return true;
   return false;
 }
 
@@ -161,6 +165,18 @@ Value generic_sanitize(const Value& v) {
     return Value::string(uni::strip(s));
   }
   return Value::string(py::str(v));
+}
+
+/// GenericType.sanitize taking the storage of a string value that needs no
+/// stripping (only when the result is not Null).
+Value generic_sanitize_owned(Value& v) {
+  if (v.is_string()) {
+    const std::string_view s = uni::strip(v.as_string());
+    if (s.empty()) return Value();
+    if (s.size() == v.as_string().size()) return std::move(v);
+    return Value::string(s);
+  }
+  return generic_sanitize(v);
 }
 
 std::string ascii_case_bytes(std::string_view b, bool up) {
@@ -187,40 +203,77 @@ Value case_sanitize(const Value& v, bool up) {
 std::string b64encode(std::string_view in) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+  std::string out((in.size() + 2) / 3 * 4, '=');
+  char* o = out.data();
+  const auto* u = reinterpret_cast<const unsigned char*>(in.data());
   std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
+  for (; i + 3 <= in.size(); i += 3, o += 4) {
+    const unsigned v = (unsigned{u[i]} << 16) | (unsigned{u[i + 1]} << 8) | u[i + 2];
+    o[0] = kAlphabet[(v >> 18) & 63];
+    o[1] = kAlphabet[(v >> 12) & 63];
+    o[2] = kAlphabet[(v >> 6) & 63];
+    o[3] = kAlphabet[v & 63];
   }
   const std::size_t rest = in.size() - i;
-  if (rest) {
-    unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
-    if (rest == 2) v |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
-    out.push_back('=');
+  if (rest) {  // the '=' padding is already in place
+    unsigned v = unsigned{u[i]} << 16;
+    if (rest == 2) v |= unsigned{u[i + 1]} << 8;
+    o[0] = kAlphabet[(v >> 18) & 63];
+    o[1] = kAlphabet[(v >> 12) & 63];
+    if (rest == 2) o[2] = kAlphabet[(v >> 6) & 63];
   }
   return out;
 }
 
+struct B64Table {
+  std::array<bool, 256> t{};
+  constexpr B64Table() {
+    for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+    for (int c = '0'; c <= '9'; ++c) t[c] = true;
+    t['+'] = t['/'] = true;
+  }
+};
+constexpr B64Table kB64;
+
 bool b64_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
+  return kB64.t[static_cast<unsigned char>(c)];
+}
+
+/// Length of the leading run of base64 alphabet characters (16 at a time with SSE2).
+std::size_t b64_alphabet_run(std::string_view s) noexcept {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Signed byte compares: bytes >= 0x80 are negative and fall in no range.
+  const __m128i a1 = _mm_set1_epi8('A' - 1), z1 = _mm_set1_epi8('Z' + 1);
+  const __m128i la1 = _mm_set1_epi8('a' - 1), lz1 = _mm_set1_epi8('z' + 1);
+  const __m128i s1 = _mm_set1_epi8('/' - 1), d1 = _mm_set1_epi8('9' + 1);  // '/' and 0-9
+  const __m128i plus = _mm_set1_epi8('+');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, a1), _mm_cmplt_epi8(x, z1));
+    const __m128i lo = _mm_and_si128(_mm_cmpgt_epi8(x, la1), _mm_cmplt_epi8(x, lz1));
+    const __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, s1), _mm_cmplt_epi8(x, d1));
+    const __m128i ok =
+        _mm_or_si128(_mm_or_si128(up, lo), _mm_or_si128(dg, _mm_cmpeq_epi8(x, plus)));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(ok));
+    if (m != 0xFFFFu) return i + static_cast<std::size_t>(__builtin_ctz(~m));
+  }
+#endif
+  while (i < n && kB64.t[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
 }
 
 /// binascii.a2b_base64 (non-strict): characters outside the alphabet are skipped;
 /// throws (binascii.Error) when the data characters end inside a quad.
 void b64_check(std::string_view s) {
-  int quad_pos = 0, pads = 0;
-  for (char c : s) {
+  // Fast path: a leading run of alphabet characters needs no per-character state.
+  const std::size_t run = b64_alphabet_run(s);
+  int quad_pos = static_cast<int>(run & 3), pads = 0;
+  for (std::size_t i = run; i < s.size(); ++i) {
+    const char c = s[i];
     if (c == '=') {
       if (quad_pos >= 2 && quad_pos + ++pads >= 4) return;
       continue;
@@ -276,12 +329,21 @@ bool ip_address_valid_text(std::string_view s) {
   if (s.empty()) return false;
   const auto a = parse_ip_address(s);
   if (!a) return false;
-  if (a->version == 4 && a->value == 0) return false;
+  if (a->version == 4) return a->value != 0;  // an IPv4 address has no '%'
   return s.find('%') == std::string_view::npos;
 }
 
+/// A formatted address as the sanitizer returns it; `valid`: whether
+/// IPAddress.is_valid accepts it (every address but 0.0.0.0; no scope id is
+/// ever formatted here).
+Value formatted_ip(const IpAddr& a, bool& valid) {
+  valid = !(a.version == 4 && a.value == 0) && a.scope.empty();
+  return Value::string(format_ip(a));
+}
+
 /// ipaddress.ip_address(int): IPv4 below 2**32, IPv6 below 2**128.
-Value ip_from_integer(const Value& v) {
+Value ip_from_integer(const Value& v, bool& valid) {
+  valid = false;
   IpAddr a;
   if (v.is_bool() || v.is_int()) {
     const std::int64_t i = v.is_bool() ? (v.as_bool() ? 1 : 0) : v.as_int();
@@ -300,7 +362,7 @@ Value ip_from_integer(const Value& v) {
     a.version = acc <= 0xFFFFFFFFu ? 4 : 6;
     a.value = acc;
   }
-  return Value::string(format_ip(a));
+  return formatted_ip(a, valid);
 }
 
 /// str(value) == str(int(value)) for a str: canonical decimal digits.
@@ -313,21 +375,32 @@ bool canonical_decimal(std::string_view s) {
   return true;
 }
 
-Value ip_address_sanitize(const Value& v) {
-  if (v.is_bool() || v.is_int() || v.is_bigint()) return ip_from_integer(v);
-  const Value g = generic_sanitize(v);
-  if (!g.is_string()) return Value();
-  std::string_view s = g.as_string();
+/// IPAddress.sanitize; `valid` tells whether the result passes IPAddress.is_valid.
+Value ip_address_sanitize(const Value& v, bool& valid) {
+  valid = false;
+  if (v.is_bool() || v.is_int() || v.is_bigint()) return ip_from_integer(v, valid);
+  std::string_view s;
+  std::string decoded;  // bytes input only
+  if (v.is_string()) {
+    s = uni::strip(v.as_string());
+  } else {
+    const Value g = generic_sanitize(v);
+    if (!g.is_string()) return Value();
+    decoded = g.as_string();
+    s = decoded;
+  }
+  if (s.empty()) return Value();  // falsy input, or only whitespace
   if (canonical_decimal(s)) {
     if (s[0] == '-') return Value();
-    return ip_from_integer(make_integer(s));
+    return ip_from_integer(make_integer(s), valid);
   }
   if (const std::size_t pct = s.find('%'); pct != std::string_view::npos) s = s.substr(0, pct);
   const auto net = parse_ip_network(s, true);
   if (!net) return Value();
   const int bits = net->addr.version == 4 ? 32 : 128;
   if (net->prefix != bits) return Value();  // more than one address
-  return generic_sanitize(Value::string(format_ip(net->addr)));
+  // the formatted address has no surrounding whitespace: String.sanitize keeps it
+  return formatted_ip(net->addr, valid);
 }
 
 bool ip_network_valid_text(std::string_view s) {
@@ -347,9 +420,9 @@ Value ip_network_sanitize(const Value& v) {
 bool url_has_netloc(std::string_view s) {
   if (has_unsafe_url_bytes(s)) {
     const std::string clean = strip_unsafe_url_bytes(s);
-    return !url_split_views(clean).netloc.empty();
+    return !url_netloc(clean).empty();
   }
-  return !url_split_views(s).netloc.empty();
+  return !url_netloc(s).empty();
 }
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
@@ -360,10 +433,40 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
   }
 }
 
-Value url_sanitize(const Value& v) {
-  Value g = generic_sanitize(v);
-  if (!g.is_string() || g.as_string().empty()) return Value();
-  std::string value = std::move(g.mutable_string());
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != b[i]) return false;
+  }
+  return true;
+}
+
+/// URL.sanitize. A non-null result always passes URL.is_valid (it has a netloc,
+/// found by the same urlsplit the check runs). With `owner` (== &v), a string
+/// value that needs no change is moved into the result (only when there is one).
+Value url_sanitize(const Value& v, Value* owner = nullptr) {
+  if (v.is_string()) {
+    const std::string_view s = uni::strip(v.as_string());
+    if (s.empty()) return Value();
+    if (s.find("hxxp") == std::string_view::npos && !has_unsafe_url_bytes(s)) {
+      const UrlViews parts = url_split_views(s);
+      if (!parts.netloc.empty()) {
+        if (owner && s.size() == v.as_string().size()) return std::move(*owner);
+        return Value::string(s);
+      }
+      if (!iequals_ascii(parts.scheme, "file")) return Value();
+    }
+  }
+  std::string value;
+  if (v.is_string()) {
+    value.assign(uni::strip(v.as_string()));
+  } else {
+    Value g = generic_sanitize(v);
+    if (!g.is_string() || g.as_string().empty()) return Value();
+    value = std::move(g.mutable_string());
+  }
   replace_all(value, "hxxp://", "http://");
   replace_all(value, "hxxps://", "https://");
   url::SplitResult r = url::split(value);
@@ -396,8 +499,37 @@ Value fqdn_sanitize(const Value& v) {
   return Value::string(std::move(*enc));
 }
 
+/// Character classes of the FQDN fast path: 1 = letter a-z, '-' or '_'; 2 = digit; 3 = '.'.
+struct FqdnTable {
+  std::array<std::uint8_t, 256> t{};
+  constexpr FqdnTable() {
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = 1;
+    t['-'] = t['_'] = 1;
+    for (int c = '0'; c <= '9'; ++c) t[c] = 2;
+    t['.'] = 3;
+  }
+};
+constexpr FqdnTable kFqdnChars;
+
 bool fqdn_valid_text(std::string_view s) {
   if (s.empty()) return false;
+  {
+    // Fast path: lowercase letters, digits, '-', '_' and '.' with at least one
+    // non-digit (so no IP address). Such text has no scheme, netloc, query,
+    // fragment or '/', is lowercase and ASCII: only the dots and the label
+    // lengths remain to be checked, as below.
+    bool plain = true, letter = false;
+    for (const char c : s) {
+      const std::uint8_t k = kFqdnChars.t[static_cast<unsigned char>(c)];
+      plain &= k != 0;
+      letter |= k == 1;
+    }
+    if (plain && letter) {
+      if (s.front() == '.' || s.back() == '.') return false;
+      if (!idna_ascii_ok(s)) raise_value_error("UnicodeError: label empty or too long");
+      return true;
+    }
+  }
   if (s.front() == '.' || s.back() == '.') return false;
   if (!uni::is_lower_invariant(s)) return false;
   if (s.find(':') != std::string_view::npos) return false;
@@ -587,8 +719,10 @@ Value sanitize(TypeId t, const Value& v) {
       return datetime::sanitize(v);
     case TypeId::FQDN:
       return fqdn_sanitize(v);
-    case TypeId::IPAddress:
-      return ip_address_sanitize(v);
+    case TypeId::IPAddress: {
+      bool valid = false;
+      return ip_address_sanitize(v, valid);
+    }
     case TypeId::IPNetwork:
       return ip_network_sanitize(v);
     case TypeId::URL:
@@ -599,6 +733,33 @@ Value sanitize(TypeId t, const Value& v) {
       return json_sanitize(v, true);
   }
   return Value();
+}
+
+Value sanitize_for_add(TypeId t, Value& v, bool& known_valid) {
+  known_valid = false;
+  switch (t) {
+    case TypeId::GenericType:
+    case TypeId::String: {
+      Value r = generic_sanitize_owned(v);
+      known_valid = r.is_string() && !r.as_string().empty();
+      return r;
+    }
+    case TypeId::Base64: {
+      if (!v.is_string() && !v.is_bytes()) return Value();
+      std::string enc = b64encode(v.as_string());
+      known_valid = !enc.empty();  // our own encoding: b64_check cannot fail
+      return Value::string(std::move(enc));
+    }
+    case TypeId::IPAddress:
+      return ip_address_sanitize(v, known_valid);
+    case TypeId::URL: {
+      Value r = url_sanitize(v, &v);
+      known_valid = !r.is_null();
+      return r;
+    }
+    default:
+      return sanitize(t, v);
+  }
 }
 
 bool is_valid(TypeId t, const Value& v, bool do_sanitize) {

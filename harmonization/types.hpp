@@ -45,6 +45,14 @@ std::string_view type_name(TypeId t) noexcept;
 /// None). Throws HarmonizationError(ValueError) where the reference raised.
 Value sanitize(TypeId t, const Value& v);
 
+/// sanitize() as add() uses it: may take `v`'s storage when the result is not
+/// Null (a string that needs no change is moved, not copied); `v` is left
+/// untouched when the result is Null. Sets known_valid when the result passes
+/// is_valid(t, result) by construction (base64 it encoded itself, an address it
+/// formatted, a URL whose netloc it found, non-empty text), so the caller may
+/// skip the type check; field constraints (length, regex) still apply.
+Value sanitize_for_add(TypeId t, Value& v, bool& known_valid);
+
 /// type.is_valid(value, sanitize). With sanitize=true the value is sanitized
 /// first (a Null result is invalid). Throws HarmonizationError(ValueError)
 /// where the reference raised instead of returning a bool.

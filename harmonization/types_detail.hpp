@@ -60,9 +60,12 @@ struct UrlViews {
   std::string_view scheme;  ///< not lowercased
   std::string_view netloc, path, query, fragment;
   bool has_scheme = false;
+  bool netloc_ascii = true;  ///< no byte of the netloc is >= 0x80
 };
 /// urlsplit on text without tab/CR/LF. Throws ValueError like Python.
 UrlViews url_split_views(std::string_view url);
+/// The netloc of urlsplit(url) alone (same input rules, same ValueErrors).
+std::string_view url_netloc(std::string_view url);
 /// True if `url` contains '\t', '\r' or '\n' (urlsplit removes those first).
 bool has_unsafe_url_bytes(std::string_view url) noexcept;
 std::string strip_unsafe_url_bytes(std::string_view url);

@@ -33,28 +33,51 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-/// IPv4Address._ip_int_from_string.
+/// IPv4Address._ip_int_from_string, in one pass: four dot-separated octets of 1-3
+/// ASCII digits, no leading zero, each at most 255.
 std::optional<std::uint32_t> parse_v4(std::string_view s) {
-  if (s.empty()) return std::nullopt;
+  if (s.empty() || s.size() > 15) return std::nullopt;  // "255.255.255.255" is the longest
   std::uint32_t ip = 0;
-  int parts = 0;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t dot = s.find('.', pos);
-    const std::string_view octet =
-        s.substr(pos, dot == std::string_view::npos ? s.npos : dot - pos);
-    if (++parts > 4) return std::nullopt;
-    if (!ascii_digits(octet) || octet.size() > 3) return std::nullopt;
-    if (octet.size() > 1 && octet[0] == '0') return std::nullopt;
-    unsigned v = 0;
-    for (char c : octet) v = v * 10 + static_cast<unsigned>(c - '0');
-    if (v > 255) return std::nullopt;
-    ip = (ip << 8) | v;
-    if (dot == std::string_view::npos) break;
-    pos = dot + 1;
+  unsigned octet = 0;
+  int digits = 0, dots = 0;
+  bool leading_zero = false;
+  for (const char c : s) {
+    if (c >= '0' && c <= '9') {
+      if (leading_zero) return std::nullopt;  // "01", "00"
+      if (digits == 0) leading_zero = c == '0';
+      octet = octet * 10 + static_cast<unsigned>(c - '0');
+      if (++digits > 3) return std::nullopt;
+    } else if (c == '.') {
+      if (digits == 0 || octet > 255 || ++dots > 3) return std::nullopt;
+      ip = (ip << 8) | octet;
+      octet = 0;
+      digits = 0;
+      leading_zero = false;
+    } else {
+      return std::nullopt;
+    }
   }
-  if (parts != 4) return std::nullopt;
-  return ip;
+  if (dots != 3 || digits == 0 || octet > 255) return std::nullopt;
+  return (ip << 8) | octet;
+}
+
+/// Lowercase hex digits of v (at most 0xFFFF) without leading zeros; returns the length.
+std::size_t write_hex(char* out, unsigned v) noexcept {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::size_t n = 0;
+  for (int shift = 12; shift > 0; shift -= 4)
+    if (n || (v >> shift)) out[n++] = kHex[(v >> shift) & 15];
+  out[n++] = kHex[v & 15];
+  return n;
+}
+
+/// Decimal digits of v (at most 255); returns the length.
+std::size_t write_octet(char* out, unsigned v) noexcept {
+  std::size_t n = 0;
+  if (v >= 100) out[n++] = static_cast<char>('0' + v / 100);
+  if (v >= 10) out[n++] = static_cast<char>('0' + v / 10 % 10);
+  out[n++] = static_cast<char>('0' + v % 10);
+  return n;
 }
 
 /// IPv6Address._parse_hextet.
@@ -94,10 +117,8 @@ std::optional<u128> parse_v6(std::string_view s) {
     const auto v4 = parse_v4(parts[count - 1]);
     if (!v4) return std::nullopt;
     const auto hi = static_cast<unsigned>(*v4 >> 16), lo = static_cast<unsigned>(*v4 & 0xFFFF);
-    const int nh = std::snprintf(v4buf_hi.data(), v4buf_hi.size(), "%x", hi);
-    const int nl = std::snprintf(v4buf_lo.data(), v4buf_lo.size(), "%x", lo);
-    parts[count - 1] = std::string_view(v4buf_hi.data(), static_cast<std::size_t>(nh));
-    parts[count++] = std::string_view(v4buf_lo.data(), static_cast<std::size_t>(nl));
+    parts[count - 1] = std::string_view(v4buf_hi.data(), write_hex(v4buf_hi.data(), hi));
+    parts[count++] = std::string_view(v4buf_lo.data(), write_hex(v4buf_lo.data(), lo));
   }
   const std::size_t n = count;
   if (n > 9) return std::nullopt;
@@ -131,7 +152,8 @@ std::optional<u128> parse_v6(std::string_view s) {
     if (h < 0) return std::nullopt;
     ip = (ip << 16) | static_cast<u128>(h);
   }
-  ip <<= 16 * skipped;
+  // "::" skips all eight hextets: a shift by 128 bits would be undefined
+  ip = skipped >= 8 ? 0 : ip << (16 * skipped);
   for (std::size_t i = n - lo; i < n; ++i) {
     const int h = parse_hextet(parts[i]);
     if (h < 0) return std::nullopt;
@@ -189,13 +211,14 @@ int prefix_from_string(std::string_view s, int bits) {
 }  // namespace
 
 std::optional<IpAddr> parse_ip_address(std::string_view s) {
-  if (s.find('/') != std::string_view::npos) return std::nullopt;
+  // an IPv4 address never contains '/', so the check can follow its (common) parse
   if (const auto v4 = parse_v4(s)) {
     IpAddr a;
     a.version = 4;
     a.value = *v4;
     return a;
   }
+  if (s.find('/') != std::string_view::npos) return std::nullopt;
   return parse_v6_address(s);
 }
 
@@ -249,14 +272,15 @@ std::optional<IpNet> parse_ip_network(std::string_view s, bool strict) {
 }
 
 void append_ip(std::string& out, const IpAddr& a) {
-  char buf[8];
+  char buf[48];  // longest: 8 hextets of 4 digits and 7 colons (39)
+  std::size_t n = 0;
   if (a.version == 4) {
     const auto v = static_cast<std::uint32_t>(a.value);
     for (int i = 3; i >= 0; --i) {
-      const int n = std::snprintf(buf, sizeof buf, "%u", (v >> (8 * i)) & 0xFFu);
-      out.append(buf, static_cast<std::size_t>(n));
-      if (i) out.push_back('.');
+      n += write_octet(buf + n, (v >> (8 * i)) & 0xFFu);
+      if (i) buf[n++] = '.';
     }
+    out.append(buf, n);
     return;
   }
   std::array<unsigned, 8> h{};
@@ -278,14 +302,15 @@ void append_ip(std::string& out, const IpAddr& a) {
   if (best_len < 2) best_start = -1;
   for (int i = 0; i < 8; ++i) {
     if (i == best_start) {
-      out.append(i == 0 ? "::" : ":");
+      buf[n++] = ':';
+      if (i == 0) buf[n++] = ':';
       i += best_len - 1;
       continue;
     }
-    const int n = std::snprintf(buf, sizeof buf, "%x", h[i]);
-    out.append(buf, static_cast<std::size_t>(n));
-    if (i != 7) out.push_back(':');
+    n += write_hex(buf + n, h[i]);
+    if (i != 7) buf[n++] = ':';
   }
+  out.append(buf, n);
   if (!a.scope.empty()) {
     out.push_back('%');
     out.append(a.scope);

@@ -2,6 +2,8 @@
 // urllib.parse.urlsplit / urlunsplit with the semantics of Python 3.11.2 (the
 // reference: no leading-whitespace stripping, no bracketed-host validation).
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "harmonization/types.hpp"
 #include "harmonization/types_detail.hpp"
@@ -35,6 +37,21 @@ void check_netloc(std::string_view netloc) {
 }  // namespace
 
 bool has_unsafe_url_bytes(std::string_view url) noexcept {
+  // '\t' (9), '\n' (10), '\r' (13): first look for any byte below 14, 8 at a time
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const char* p = url.data();
+  std::size_t n = url.size();
+  bool maybe = false;
+  for (; n >= 8 && !maybe; p += 8, n -= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    maybe = ((x - ones * 14) & ~x & highs) != 0;
+  }
+  if (!maybe) {
+    for (; n; ++p, --n)
+      if (*p == '\t' || *p == '\r' || *p == '\n') return true;
+    return false;
+  }
   for (char c : url)
     if (c == '\t' || c == '\r' || c == '\n') return true;
   return false;
@@ -48,8 +65,12 @@ std::string strip_unsafe_url_bytes(std::string_view url) {
   return out;
 }
 
-UrlViews url_split_views(std::string_view url) {
-  UrlViews r;
+namespace {
+
+/// The scheme and netloc steps of urlsplit: fills r.scheme/r.netloc and
+/// returns the rest of the URL (path, query and fragment). Throws ValueError
+/// like Python (unbalanced brackets in the netloc).
+std::string_view split_scheme_netloc(std::string_view url, UrlViews& r) {
   const std::size_t colon = url.find(':');
   if (colon != std::string_view::npos && colon > 0 &&
       ((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z'))) {
@@ -62,17 +83,36 @@ UrlViews url_split_views(std::string_view url) {
     }
   }
   if (url.size() >= 2 && url[0] == '/' && url[1] == '/') {
-    std::size_t delim = url.size();
-    for (char c : std::string_view("/?#")) {
-      const std::size_t p = url.find(c, 2);
-      if (p != std::string_view::npos && p < delim) delim = p;
+    std::size_t delim = 2;
+    bool open = false, close = false;
+    unsigned high = 0;
+    for (; delim < url.size(); ++delim) {
+      const char c = url[delim];
+      if (c == '/' || c == '?' || c == '#') break;
+      open |= c == '[';
+      close |= c == ']';
+      high |= static_cast<unsigned char>(c) & 0x80u;
     }
     r.netloc = url.substr(2, delim - 2);
+    r.netloc_ascii = high == 0;
     url.remove_prefix(delim);
-    const bool open = r.netloc.find('[') != std::string_view::npos;
-    const bool close = r.netloc.find(']') != std::string_view::npos;
     if (open != close) raise_value_error("Invalid IPv6 URL");
   }
+  return url;
+}
+
+}  // namespace
+
+std::string_view url_netloc(std::string_view url) {
+  UrlViews r;
+  split_scheme_netloc(url, r);
+  if (!r.netloc_ascii) check_netloc(r.netloc);
+  return r.netloc;
+}
+
+UrlViews url_split_views(std::string_view url) {
+  UrlViews r;
+  url = split_scheme_netloc(url, r);
   if (const std::size_t h = url.find('#'); h != std::string_view::npos) {
     r.fragment = url.substr(h + 1);
     url = url.substr(0, h);
@@ -82,7 +122,7 @@ UrlViews url_split_views(std::string_view url) {
     url = url.substr(0, q);
   }
   r.path = url;
-  check_netloc(r.netloc);
+  if (!r.netloc_ascii) check_netloc(r.netloc);
   return r;
 }
 

@@ -112,6 +112,13 @@ class Value {
   /// Text of a String, the bytes of Bytes, or the digits of a BigInt.
   const std::string& as_string() const noexcept { return s_; }
   std::string& mutable_string() noexcept { return s_; }
+  /// Makes this value the String `s`, reusing the storage of its text.
+  void assign_string(std::string_view s) {
+    list_.reset();
+    dict_.reset();
+    kind_ = Kind::String;
+    s_.assign(s.data(), s.size());
+  }
   const List& as_list() const noexcept { return *list_; }
   List& as_list() noexcept { return *list_; }
   const Dict& as_dict() const noexcept { return *dict_; }

@@ -41,8 +41,9 @@ enum class FieldKind : std::uint8_t { Plain, Time, Url, ClassificationType };
 /// One alternative of a column spec ("a|b" has two).
 struct Alternative {
   std::string key;
-  bool ignore = false;  ///< __IGNORE__ or ""
-  bool json = false;    ///< data_type "json"
+  const harm::FieldSpec* field = nullptr;  ///< the Event field `key` names, looked up once
+  bool ignore = false;                     ///< __IGNORE__ or ""
+  bool json = false;                       ///< data_type "json"
   FieldKind kind = FieldKind::Plain;
   std::shared_ptr<const PyRegex> regex;  ///< column_regex_search entry
 };
@@ -248,6 +249,8 @@ class GenericCsvParser final : public api::ParserBot {
       if (!replaced) default_fields_.emplace_back("classification.type", *t);
     }
 
+    harm_ = ctx.harmonization ? ctx.harmonization : harm::Harmonization::default_instance();
+    raw_field_ = harm_->find(harm::MessageKind::Event, "raw");
     columns_.clear();
     for (std::size_t i = 0; i < names.size(); ++i) {
       Column col;
@@ -270,6 +273,7 @@ class GenericCsvParser final : public api::ParserBot {
           a.kind = FieldKind::Url;
         else if (a.key == "classification.type")
           a.kind = FieldKind::ClassificationType;
+        if (!a.ignore) a.field = harm_->find(harm::MessageKind::Event, a.key);
         col.alts.push_back(std::move(a));
         if (bar == std::string_view::npos) break;
         start = bar + 1;
@@ -531,7 +535,9 @@ class GenericCsvParser final : public api::ParserBot {
           case FieldKind::Plain:
             break;
         }
-        if (ev.add(a.key, cell.to_value(), kSoftAdd) != AddResult::Rejected) {
+        const AddResult added = a.field != nullptr ? ev.add(*a.field, cell.to_value(), kSoftAdd)
+                                                   : ev.add(a.key, cell.to_value(), kSoftAdd);
+        if (added != AddResult::Rejected) {
           done = true;
           break;
         }
@@ -553,7 +559,10 @@ class GenericCsvParser final : public api::ParserBot {
 
     sc.raw.assign(header);
     csv::write_row(sc.raw, std::span<const std::string_view>(row), {.lineterminator = lt});
-    ev.add("raw", Value::string(sc.raw));
+    if (raw_field_ != nullptr)
+      ev.add(*raw_field_, Value::string(sc.raw));
+    else
+      ev.add("raw", Value::string(sc.raw));
     return ev;
   }
 
@@ -581,6 +590,8 @@ class GenericCsvParser final : public api::ParserBot {
     }
   }
 
+  std::shared_ptr<const harm::Harmonization> harm_;  ///< keeps the looked-up FieldSpecs alive
+  const harm::FieldSpec* raw_field_ = nullptr;
   std::vector<Column> columns_;
   std::vector<Compose> compose_;
   Value type_translation_ = Value::dict({});
