@@ -9,10 +9,10 @@
 
 #include <simdjson.h>
 
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -34,7 +34,8 @@ std::string b64(std::string_view in) {
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    unsigned v =
+        (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
     out += t[v >> 18];
     out += t[(v >> 12) & 63];
     out += t[(v >> 6) & 63];
@@ -58,22 +59,25 @@ std::string b64(std::string_view in) {
 /// An event as the bench pipeline's parser + experts produce it.
 Message make_event(std::uint64_t& seed, const std::shared_ptr<const Harmonization>& harm) {
   static const char* types[] = {"malware-distribution", "phishing", "c2-server", "scanner", "spam"};
-  static const char* taxonomies[] = {"malicious-code", "fraud", "malicious-code", "information-gathering",
-                                     "abusive-content"};
+  static const char* taxonomies[] = {"malicious-code", "fraud", "malicious-code",
+                                     "information-gathering", "abusive-content"};
   static const char* comments[] = {"seen in campaign 42", "reported by partner, verified",
                                    "\"quoted\" lure page", "automated detection", "sinkhole hit"};
-  static const char* hosts[] = {"login.example-bank.com", "cdn.files-host.net", "secure.account-verify.org",
-                                "update.softdl.io", "mail.spam-relay.biz"};
+  static const char* hosts[] = {"login.example-bank.com", "cdn.files-host.net",
+                                "secure.account-verify.org", "update.softdl.io",
+                                "mail.spam-relay.biz"};
   const unsigned r = static_cast<unsigned>(splitmix(seed));
   const int k = static_cast<int>(r % 5);
   char ip[32], when[64], url[160], asn[16], csv[512];
   std::snprintf(ip, sizeof ip, "%u.%u.%u.%u", 1 + (r >> 3) % 222, (r >> 8) & 255, (r >> 16) & 255,
                 1 + ((r >> 24) % 254));
-  std::snprintf(when, sizeof when, "2024-06-%02uT%02u:%02u:%02u+00:00", 1 + (r >> 5) % 30, (r >> 7) % 24,
-                (r >> 11) % 60, (r >> 17) % 60);
-  std::snprintf(url, sizeof url, "http%s://%s/dl/%u/payload.exe", (r & 1) ? "s" : "", hosts[k], r % 100000);
+  std::snprintf(when, sizeof when, "2024-06-%02uT%02u:%02u:%02u+00:00", 1 + (r >> 5) % 30,
+                (r >> 7) % 24, (r >> 11) % 60, (r >> 17) % 60);
+  std::snprintf(url, sizeof url, "http%s://%s/dl/%u/payload.exe", (r & 1) ? "s" : "", hosts[k],
+                r % 100000);
   std::snprintf(asn, sizeof asn, "%u", 64496 + r % 50);
-  std::snprintf(csv, sizeof csv, "%s,%s,%s,%s,%s,\"%s\"", when, ip, url, asn, types[k], comments[k]);
+  std::snprintf(csv, sizeof csv, "%s,%s,%s,%s,%s,\"%s\"", when, ip, url, asn, types[k],
+                comments[k]);
 
   Message m(MessageKind::Event, harm);
   AddOptions raw_opts;
@@ -206,10 +210,14 @@ int main(int argc, char** argv) {
     for (const auto& m : events) sink += m.hash({"raw", "time.observation"}).size();
   });
 
-  std::printf("(a) unserialize+validate: %12.0f events/s   baseline simdjson on-demand parse: %12.0f events/s\n", a,
-              a_base);
-  std::printf("(b) serialize:            %12.0f events/s   baseline memcpy of the same bytes:  %12.0f events/s\n", b,
-              b_base);
+  std::printf(
+      "(a) unserialize+validate: %12.0f events/s   baseline simdjson on-demand parse: %12.0f "
+      "events/s\n",
+      a, a_base);
+  std::printf(
+      "(b) serialize:            %12.0f events/s   baseline memcpy of the same bytes:  %12.0f "
+      "events/s\n",
+      b, b_base);
   std::printf("    hash (blacklist raw,time.observation): %12.0f events/s\n", h);
   std::printf("(sink %zu)\n", sink % 10);
   return 0;

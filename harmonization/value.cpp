@@ -8,21 +8,31 @@ namespace intelflow::harm {
 
 bool Value::truthy() const noexcept {
   switch (kind_) {
-    case Kind::Null: return false;
-    case Kind::Bool: return b_;
-    case Kind::Int: return i_ != 0;
-    case Kind::BigInt: return true;
-    case Kind::Float: return f_ != 0.0;  // NaN is truthy, as in Python
+    case Kind::Null:
+      return false;
+    case Kind::Bool:
+      return b_;
+    case Kind::Int:
+      return i_ != 0;
+    case Kind::BigInt:
+      return true;
+    case Kind::Float:
+      return f_ != 0.0;  // NaN is truthy, as in Python
     case Kind::String:
-    case Kind::Bytes: return !s_.empty();
-    case Kind::List: return !list_->empty();
-    case Kind::Dict: return !dict_->empty();
+    case Kind::Bytes:
+      return !s_.empty();
+    case Kind::List:
+      return !list_->empty();
+    case Kind::Dict:
+      return !dict_->empty();
   }
   return false;
 }
 
 namespace {
-bool numeric(const Value& v) { return v.is_bool() || v.is_int() || v.is_float(); }
+bool numeric(const Value& v) {
+  return v.is_bool() || v.is_int() || v.is_float();
+}
 long double num(const Value& v) {
   if (v.is_bool()) return v.as_bool() ? 1 : 0;
   if (v.is_int()) return static_cast<long double>(v.as_int());
@@ -37,11 +47,14 @@ bool operator==(const Value& a, const Value& b) noexcept {
   }
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Kind::Null: return true;
+    case Kind::Null:
+      return true;
     case Kind::BigInt:
     case Kind::String:
-    case Kind::Bytes: return a.as_string() == b.as_string();
-    case Kind::List: return a.as_list() == b.as_list();
+    case Kind::Bytes:
+      return a.as_string() == b.as_string();
+    case Kind::List:
+      return a.as_list() == b.as_list();
     case Kind::Dict: {
       const auto& da = a.as_dict();
       const auto& db = b.as_dict();
@@ -52,7 +65,8 @@ bool operator==(const Value& a, const Value& b) noexcept {
       }
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

@@ -124,7 +124,7 @@ class FileCollector final : public api::CollectorBot {
             throw std::system_error(errno, std::generic_category(), "reading " + filename);
         }
       };
-      struct stat st{};
+      struct stat st {};
       ::fstat(fd.fd, &st);
       std::size_t chunk_index = 0;
       chunker::generate(read, chunk_size_, replicate_header_, [&](std::string_view payload) {

@@ -220,9 +220,10 @@ void FileOutput::truncate_to(std::uint64_t off) {
 void FileOutput::truncate_to_position(std::uint64_t position) {
   if (format_filename_ || fd_ < 0) return;
   if (position < offset_) {
-    log().warn("Crash recovery: removing {} byte(s) written after the last recorded position "
-                  "of '{}'; their events are replayed.",
-                  offset_ - position, path_);
+    log().warn(
+        "Crash recovery: removing {} byte(s) written after the last recorded position "
+        "of '{}'; their events are replayed.",
+        offset_ - position, path_);
     truncate_to(position);
   }
 }
