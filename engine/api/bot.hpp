@@ -84,6 +84,10 @@ class Bot {
   virtual void init(BotContext& ctx) { ctx_ = &ctx; }
   /// Releases resources; flushes buffered output.
   virtual void shutdown() {}
+  /// True if process() blocks on network or disk I/O (SQL, SMTP, HTTP, DNS,
+  /// a remote cache): the engine then runs the bot on its own I/O thread, so
+  /// a TBB worker is never blocked. Asked once, after init().
+  virtual bool uses_blocking_io() const { return false; }
 
   BotContext& ctx() const { return *ctx_; }
   const Params& params() const { return ctx_->params; }

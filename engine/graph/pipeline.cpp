@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <stdexcept>
 #include <unordered_set>
@@ -205,6 +206,20 @@ class BotNode {
 
   // collector thread
   std::thread thread_;
+
+  // Bots doing blocking I/O run on their own thread, fed from the node.
+  bool io_ = false;
+  std::thread io_thread_;
+  std::mutex io_mu_;
+  std::condition_variable io_cv_;
+  std::deque<BatchPtr> io_q_;
+  bool io_stop_ = false;
+  bool io_busy_ = false;
+  void io_loop();
+  bool io_idle() {
+    std::lock_guard lk(io_mu_);
+    return io_q_.empty() && !io_busy_;
+  }
 };
 
 struct Pipeline::Impl {
@@ -433,8 +448,43 @@ BotNode::BotNode(Pipeline::Impl& p, const config::BotConfig& cfg, std::size_t in
 
   if (!collector_) {
     auto concurrency = cfg.info->concurrent && !p.opts.serial ? flow::unlimited : flow::serial;
-    node_ = std::make_unique<flow::function_node<BatchPtr>>(
-        *p.g, concurrency, [this](const BatchPtr& b) { handle(b); });
+    io_ = bot_->uses_blocking_io();
+    if (io_) {
+      // The node only hands batches over; the I/O thread processes them in order.
+      node_ = std::make_unique<flow::function_node<BatchPtr>>(*p.g, flow::serial,
+                                                              [this](const BatchPtr& b) {
+                                                                {
+                                                                  std::lock_guard lk(io_mu_);
+                                                                  io_q_.push_back(b);
+                                                                }
+                                                                io_cv_.notify_all();
+                                                              });
+      io_thread_ = std::thread([this] { io_loop(); });
+    } else {
+      node_ = std::make_unique<flow::function_node<BatchPtr>>(
+          *p.g, concurrency, [this](const BatchPtr& b) { handle(b); });
+    }
+  }
+}
+
+void BotNode::io_loop() {
+  while (true) {
+    BatchPtr b;
+    {
+      std::unique_lock lk(io_mu_);
+      io_cv_.wait(lk, [&] { return !io_q_.empty() || io_stop_; });
+      if (io_q_.empty()) return;
+      b = std::move(io_q_.front());
+      io_q_.pop_front();
+      io_busy_ = true;
+    }
+    handle(b);
+    b.reset();  // may complete the ticket
+    {
+      std::lock_guard lk(io_mu_);
+      io_busy_ = false;
+    }
+    io_cv_.notify_all();
   }
 }
 
@@ -635,7 +685,13 @@ void BotNode::handle(const BatchPtr& in) {
   }
   if (stats_.dumped.load(std::memory_order_relaxed) > 0 && !dump_->flush())
     ctx_->log->critical("Could not write dump file {}.", dump_->path());
-  for (std::size_t r = 0; r < outs.size(); ++r) route(r, std::move(outs[r]), in->ticket);
+  auto forward = [&] {
+    for (std::size_t r = 0; r < outs.size(); ++r) route(r, std::move(outs[r]), in->ticket);
+  };
+  if (io_)
+    p_.arena->execute(forward);  // from the I/O thread into the graph's arena
+  else
+    forward();
 }
 
 // ---------------------------------------------------------------------------------
@@ -858,6 +914,12 @@ void Pipeline::wait_drained() {
   for (auto& n : impl_->nodes)
     if (n->thread_.joinable()) n->thread_.join();
   impl_->arena->execute([&] { impl_->g->wait_for_all(); });
+  for (auto& n : impl_->nodes) {
+    if (!n->io_) continue;
+    std::unique_lock lk(n->io_mu_);
+    n->io_cv_.wait(lk, [&] { return n->io_q_.empty() && !n->io_busy_; });
+  }
+  impl_->arena->execute([&] { impl_->g->wait_for_all(); });
   bool any_stopped = false;
   for (auto& n : impl_->nodes) any_stopped = any_stopped || n->stopped_.load();
   if (!any_stopped) impl_->wait_idle();
@@ -877,7 +939,25 @@ void Pipeline::stop() {
   impl_->flight_cv.notify_all();
   for (auto& n : impl_->nodes)
     if (n->thread_.joinable()) n->thread_.join();
-  impl_->arena->execute([&] { impl_->g->wait_for_all(); });
+  // Drain the graph and the I/O threads (they may feed the graph again).
+  while (true) {
+    impl_->arena->execute([&] { impl_->g->wait_for_all(); });
+    BotNode* busy = nullptr;
+    for (auto& n : impl_->nodes)
+      if (n->io_ && !n->io_idle()) busy = n.get();
+    if (!busy) break;
+    std::unique_lock lk(busy->io_mu_);
+    busy->io_cv_.wait(lk, [&] { return busy->io_q_.empty() && !busy->io_busy_; });
+  }
+  for (auto& n : impl_->nodes) {
+    if (!n->io_) continue;
+    {
+      std::lock_guard lk(n->io_mu_);
+      n->io_stop_ = true;
+    }
+    n->io_cv_.notify_all();
+    n->io_thread_.join();
+  }
   for (auto& n : impl_->nodes) {
     try {
       n->bot_->shutdown();

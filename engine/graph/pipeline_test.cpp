@@ -117,6 +117,21 @@ class SinkOutput final : public api::OutputBot {
   std::size_t pending_ = 0;
 };
 
+/// An output that blocks (like a remote database) until io_gate opens; it
+/// declares blocking I/O, so the engine runs it on its own thread.
+bool io_gate_open = true;
+class BlockingOutput final : public api::OutputBot {
+ public:
+  bool uses_blocking_io() const override { return true; }
+  void process(const Message& ev) override {
+    auto& s = sink();
+    std::unique_lock lk(s.mu);
+    s.cv.wait(lk, [] { return io_gate_open; });
+    s.got[ctx().bot_id].push_back(ev.find("extra.n")->as_int());
+    s.cv.notify_all();
+  }
+};
+
 const api::ParamSpec kCollectorParams[] = {
     {"reports", api::ParamType::Int, "1", false, "reports per round"},
     {"lines", api::ParamType::Int, "10", false, "lines per report"},
@@ -162,6 +177,16 @@ INTELFLOW_REGISTER_BOT(api::BotInfo{
     .params = {},
     .concurrent = false,
     .factory = [] { return std::make_unique<SinkOutput>(); },
+});
+
+INTELFLOW_REGISTER_BOT(api::BotInfo{
+    .module = "test.engine.blocking_output",
+    .aliases = {},
+    .group = api::BotGroup::Output,
+    .description = "test",
+    .params = {},
+    .concurrent = false,
+    .factory = [] { return std::make_unique<BlockingOutput>(); },
 });
 
 // ---------------------------------------------------------------- graph building
@@ -406,4 +431,36 @@ TEST_CASE("engine: a dump entry's origin survives a rewrite, and a failure is no
   REQUIRE(entries.size() == 2);
   CHECK(entries[0].origin == "abc");
   CHECK(entries[1].origin == "def");
+}
+
+TEST_CASE("engine: a bot blocked on I/O does not hold up the rest of the graph", "[engine]") {
+  sink().reset();
+  {
+    std::lock_guard lk(sink().mu);
+    io_gate_open = false;
+  }
+  GraphBuilder b("blocking-io");
+  b.g.engine.threads = 1;  // one worker: if the blocked bot held it, nothing else would run
+  b.bot("col", "test.engine.collector", {{"lines", Value::integer(20)}},
+        {{"_default", {"par-queue"}}})
+      .bot("par", "test.engine.parser", {}, {{"_default", {"exp-queue"}}})
+      .bot("exp", "test.engine.expert", {{"split", Value::boolean(true)}},
+           {{"_default", {"slow-queue"}}, {"odd", {"fast-queue"}}})
+      .bot("slow", "test.engine.blocking_output", {}, {})
+      .bot("fast", "test.engine.output", {}, {});
+  graph::Pipeline p(b.build(), {.drain = true, .sink = {}});
+  p.start();
+  {
+    std::unique_lock lk(sink().mu);
+    bool all_fast = sink().cv.wait_for(lk, std::chrono::seconds(30),
+                                       [] { return sink().got["fast"].size() == 10; });
+    CHECK(all_fast);
+    CHECK(sink().got["slow"].empty());
+    io_gate_open = true;
+  }
+  sink().cv.notify_all();
+  p.wait_drained();
+  CHECK(sorted(sink().got["slow"]) ==
+        std::vector<std::int64_t>{2, 4, 6, 8, 10, 12, 14, 16, 18, 20});
+  p.stop();
 }

@@ -87,6 +87,8 @@ const Value* member(const Value& d, std::string_view k) {
 /// start, extra.count and extra.time_end; the others are discarded. Serial.
 class AggregateExpert final : public api::ExpertBot {
  public:
+  /// A Redis cache is remote: run on the engine's I/O thread.
+  bool uses_blocking_io() const override { return cache_ && cache_->backend() == "redis"; }
   void init(api::BotContext& ctx) override {
     ExpertBot::init(ctx);
     const auto& p = params();

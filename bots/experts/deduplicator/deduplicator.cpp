@@ -23,6 +23,8 @@ using api::Value;
 /// the cache check-and-set must not interleave.
 class DeduplicatorExpert final : public api::ExpertBot {
  public:
+  /// A Redis cache is remote: run on the engine's I/O thread.
+  bool uses_blocking_io() const override { return cache_ && cache_->backend() == "redis"; }
   void init(api::BotContext& ctx) override {
     ExpertBot::init(ctx);
     const auto& p = params();

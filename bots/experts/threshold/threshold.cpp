@@ -25,6 +25,8 @@ using api::Value;
 /// Serial: the read-modify-write of a count must not interleave.
 class ThresholdExpert final : public api::ExpertBot {
  public:
+  /// A Redis cache is remote: run on the engine's I/O thread.
+  bool uses_blocking_io() const override { return cache_ && cache_->backend() == "redis"; }
   void init(api::BotContext& ctx) override {
     ExpertBot::init(ctx);
     const auto& p = params();

@@ -33,6 +33,8 @@ using api::ConfigError;
 /// connection is reopened and the message sent again. One connection, serial.
 class TcpOutput final : public api::OutputBot {
  public:
+  /// Network writes block: run on the engine's I/O thread.
+  bool uses_blocking_io() const override { return true; }
   ~TcpOutput() override { disconnect(); }
 
   void init(api::BotContext& ctx) override {
