@@ -315,6 +315,11 @@ class NodeEmitter final : public api::BatchEmitter {
       throw api::PipelineError("Path '" + std::string(path) + "' is not configured for bot '" +
                                n_.cfg_.id + "'.");
     }
+    if (msg.empty()) {  // IntelMQ: sending an empty message is skipped with a warning
+      n_.ctx_->warnings.fetch_add(1, std::memory_order_relaxed);
+      n_.ctx_->log->warn("Ignoring empty message.");
+      return;
+    }
     staged_.push_back(Staged{idx, std::move(msg), child_id(cur_id_, ++emitted_)});
   }
   void dump(Message&& msg, std::string_view error) override {

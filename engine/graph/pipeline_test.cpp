@@ -464,3 +464,38 @@ TEST_CASE("engine: a bot blocked on I/O does not hold up the rest of the graph",
         std::vector<std::int64_t>{2, 4, 6, 8, 10, 12, 14, 16, 18, 20});
   p.stop();
 }
+
+namespace {
+/// Sends an empty copy of every event besides the event itself.
+class EmptySender final : public api::ExpertBot {
+ public:
+  void process(Message& ev, api::Emitter& out) override {
+    out.send(Message(harm::MessageKind::Event, ev.harmonization_ptr()));
+    out.send(std::move(ev));
+  }
+};
+INTELFLOW_REGISTER_BOT(api::BotInfo{
+    .module = "test.engine.empty_sender",
+    .aliases = {},
+    .group = api::BotGroup::Expert,
+    .description = "test",
+    .params = {},
+    .concurrent = true,
+    .factory = [] { return std::make_unique<EmptySender>(); },
+});
+}  // namespace
+
+TEST_CASE("engine: an empty message is not sent on", "[engine]") {
+  sink().reset();
+  GraphBuilder b("empty");
+  b.bot("col", "test.engine.collector", {{"lines", Value::integer(5)}},
+        {{"_default", {"par-queue"}}})
+      .bot("par", "test.engine.parser", {}, {{"_default", {"exp-queue"}}})
+      .bot("exp", "test.engine.empty_sender", {}, {{"_default", {"out-queue"}}})
+      .bot("out", "test.engine.output", {}, {});
+  graph::Pipeline p(b.build(), {.drain = true, .sink = {}});
+  p.start();
+  p.wait_drained();
+  CHECK(sorted(sink().got["out"]) == range(1, 5));
+  p.stop();
+}
