@@ -28,6 +28,13 @@ namespace fs = std::filesystem;
 using api::BotGroup;
 using harm::Message;
 
+namespace {
+/// WAL path of a record that goes to its bot's own input (dump re-injection).
+constexpr std::string_view kInputPath = "@input";
+/// route index standing for "the bot's input" during replay.
+constexpr int kToInput = -2;
+}  // namespace
+
 // ---------------------------------------------------------------------------------
 // Logging
 
@@ -880,10 +887,10 @@ void Pipeline::start() {
       std::string_view id = pl.substr(0, nl1), path = pl.substr(nl1 + 1, nl2 - nl1 - 1);
       for (auto& n : impl_->nodes)
         if (n->cfg_.id == id) node = n.get();
-      if (node) ri = node->route_index(path);
+      if (node) ri = path == kInputPath ? (node->node_ ? kToInput : -1) : node->route_index(path);
     }
     std::optional<Message> msg;
-    if (node && ri >= 0) {
+    if (node && (ri >= 0 || ri == kToInput)) {
       try {
         msg = Message::unserialize(pl.substr(nl3 + 1), node->ctx_->harmonization);
       } catch (const std::exception& e) {
@@ -904,8 +911,15 @@ void Pipeline::start() {
     auto ticket = impl_->acquire(rec.seq, /*replay=*/true, root);
     Out one;
     one.msgs.push_back(std::move(*msg));
-    impl_->arena->execute(
-        [&] { node->route(static_cast<std::size_t>(ri), std::move(one), ticket); });
+    if (ri == kToInput) {
+      auto b = std::make_shared<Batch>();
+      b->msgs = std::move(one.msgs);
+      b->ticket = std::move(ticket);
+      impl_->arena->execute([&] { node->node_->try_put(b); });
+    } else {
+      impl_->arena->execute(
+          [&] { node->route(static_cast<std::size_t>(ri), std::move(one), ticket); });
+    }
     ++recovery_.replayed;
   }
   for (auto& n : impl_->nodes) {
@@ -1009,6 +1023,22 @@ void Pipeline::inject_batch(const std::string& bot_id, std::vector<harm::Message
     return;
   }
   throw std::runtime_error("no running bot '" + bot_id + "'");
+}
+
+void Pipeline::inject_durable(const std::string& bot_id, std::vector<harm::Message> msgs) {
+  BotNode* np = nullptr;
+  for (auto& n : impl_->nodes)
+    if (n->cfg_.id == bot_id) np = n.get();
+  if (!np) throw std::runtime_error("no running bot '" + bot_id + "'");
+  if (!np->node_) throw std::runtime_error("bot '" + bot_id + "' has no input (collector)");
+  for (auto& m : msgs) {
+    // Path kInputPath: the record goes to the bot's own input, not to a route.
+    auto ticket = impl_->admit(bot_id, kInputPath, m, 0);
+    auto b = std::make_shared<Batch>();
+    b->msgs.push_back(std::move(m));
+    b->ticket = std::move(ticket);
+    impl_->arena->execute([&] { np->node_->try_put(b); });
+  }
 }
 
 std::vector<Pipeline::Counts> Pipeline::counts() const {

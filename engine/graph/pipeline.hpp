@@ -117,6 +117,12 @@ class Pipeline {
   void inject(const std::string& bot_id, harm::Message msg);
   /// Injects messages as one batch (one ticket), keeping their order.
   void inject_batch(const std::string& bot_id, std::vector<harm::Message> msgs);
+  /// Injects messages into a bot's input durably (dump re-injection): each is
+  /// written to the WAL (when the pipeline is durable) before this returns, so
+  /// a crash after the call replays it into the same bot's input at the next
+  /// start. Blocks on back-pressure. Throws std::runtime_error for an unknown
+  /// bot or a collector.
+  void inject_durable(const std::string& bot_id, std::vector<harm::Message> msgs);
 
   /// Counters of one bot at one moment.
   struct Counts {

@@ -499,3 +499,51 @@ TEST_CASE("engine: an empty message is not sent on", "[engine]") {
   CHECK(sorted(sink().got["out"]) == range(1, 5));
   p.stop();
 }
+
+TEST_CASE("engine: a durable injection into a bot's input is replayed there after a stop",
+          "[engine]") {
+  sink().reset();
+  auto graph = [](bool failing, const std::string& name) {
+    GraphBuilder b(name);
+    b.g.engine.batch_size = 1;
+    std::vector<std::pair<std::string, Value>> exp_params;
+    if (failing) {
+      exp_params.emplace_back("fail_every", Value::integer(5));
+      exp_params.emplace_back("error_procedure", Value::string("stop"));
+    }
+    b.bot("exp", "test.engine.expert", std::move(exp_params), {{"_default", {"out-queue"}}})
+        .bot("out", "test.engine.output", {}, {});
+    return b;
+  };
+  auto b1 = graph(true, "inject-durable");
+  {
+    graph::Pipeline p(b1.build(), {.drain = true, .sink = {}, .serial = true, .durable = true});
+    p.start();
+    // 5 fails and stops the bot (dumped); 6 then waits in its input, unacknowledged.
+    std::vector<Message> msgs;
+    for (int n : {5, 6}) {
+      Message m(harm::MessageKind::Event, harm::Harmonization::default_instance());
+      m.add("extra.n", Value::integer(n));
+      msgs.push_back(std::move(m));
+    }
+    p.inject_durable("exp", std::move(msgs));
+    p.wait_drained();
+    CHECK(p.bot_stopped("exp"));
+    CHECK(sink().got["out"].empty());
+    CHECK_THROWS(p.inject_durable("nope", {}));
+    p.stop();
+  }
+  // Same state dir, the bot fixed: the injected message is replayed into exp's input.
+  auto b2 = graph(false, "inject-durable-2");
+  b2.dir = b1.dir;
+  b2.g.engine.state_dir = b1.dir;
+  b2.g.engine.log_dir = b1.dir + "/log";
+  b2.g.engine.wal_dir = b1.dir + "/wal";
+  graph::Pipeline p2(b2.build(), {.drain = true, .sink = {}, .serial = true, .durable = true});
+  p2.start();
+  CHECK(p2.recovery().replayed == 1);
+  p2.wait_drained();
+  CHECK(sink().got["out"] == std::vector<std::int64_t>{6});
+  CHECK(graph::DumpFile::read(b1.dir + "/log/exp.dump").size() == 1);
+  p2.stop();
+}
