@@ -33,14 +33,21 @@ Armed& armed() {
 }
 }  // namespace
 
-void fault_point(std::string_view name) noexcept {
+bool fault_due(std::string_view name) noexcept {
   Armed& a = armed();
-  if (!a.on || name != a.name) return;
-  if (a.hits.fetch_add(1) + 1 == a.due) {
-    static constexpr char kMsg[] = "intelflow: fault point hit, killing the process\n";
-    (void)!::write(2, kMsg, sizeof kMsg - 1);
-    ::kill(::getpid(), SIGKILL);
-  }
+  if (!a.on || name != a.name) return false;
+  return a.hits.fetch_add(1) + 1 == a.due;
+}
+
+void fault_kill() noexcept {
+  static constexpr char kMsg[] = "intelflow: fault point hit, killing the process\n";
+  (void)!::write(2, kMsg, sizeof kMsg - 1);
+  ::kill(::getpid(), SIGKILL);
+  ::_exit(137);  // not reached
+}
+
+void fault_point(std::string_view name) noexcept {
+  if (fault_due(name)) fault_kill();
 }
 
 }  // namespace intelflow::wal

@@ -11,10 +11,12 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -81,9 +83,44 @@ void fsync_dir(const std::string& dir) {
   }
 }
 
+/// The whole file (empty if it cannot be read), with plain read(2) calls.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::string out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (true) {
+    if (got == out.size()) out.resize(std::max<std::size_t>(4096, out.size() * 2));
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  ::close(fd);
+  return out;
+}
+
+/// True if a well-formed record (known type, matching CRC, inside the buffer)
+/// starts at `off`. Cheap checks first: probing a damaged region calls this
+/// at every 8-byte boundary.
+bool record_at(const unsigned char* p, std::size_t size, std::size_t off) {
+  if (off + kHeader > size) return false;
+  std::uint32_t len = get32(p + off);
+  unsigned char type = p[off + 16];
+  if (len > kMaxPayload || len > size - off - kHeader) return false;
+  if (type < static_cast<unsigned char>(RecordType::Data) ||
+      type > static_cast<unsigned char>(RecordType::Output) || p[off + 17] != 0)
+    return false;
+  return crc32c(p + off + 8, kHeader - 8 + len) == get32(p + off + 4);
+}
+
+bool all_zero(const char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (p[i] != 0) return false;
+  return true;
 }
 
 }  // namespace
@@ -147,43 +184,49 @@ void Wal::recover(RecoveryReport& report) {
       }
     }
   }
+  const auto t0 = std::chrono::steady_clock::now();
   std::map<std::uint64_t, Pending> data;  // seq -> record
   std::map<std::uint64_t, std::uint64_t> data_segment;
   std::vector<std::uint64_t> acks;
   std::uint64_t max_seq = 0;
+  /// A damaged region: the DATA seqs just before and after it bound what it held.
+  struct Damage {
+    std::string where;
+    std::uint64_t before = 0, after = 0;  // 0: unknown
+  };
+  std::vector<Damage> damage;
+  std::uint64_t last_data_seq = 0;
   for (std::size_t fi = 0; fi < files.size(); ++fi) {
     const auto& [first, path] = files[fi];
     const bool last = fi + 1 == files.size();
+    const std::string name = fs::path(path).filename().string();
     std::string buf = read_file(path);
     ++report.segments;
     report.bytes_scanned += buf.size();
     const auto* p = reinterpret_cast<const unsigned char*>(buf.data());
     std::size_t off = 0, end_of_valid = 0;
     bool corrupt_here = false;
+    // Records start at multiples of 8. Where no record starts, this is the end
+    // of the data (zeros to the end of the file), a torn tail (no valid record
+    // after it), or damage (valid records follow): skip it and keep reading.
     while (off + kHeader <= buf.size()) {
-      std::uint32_t len = get32(p + off);
-      std::uint32_t crc = get32(p + off + 4);
-      if (len == 0 && crc == 0 && get64(p + off + 8) == 0) break;  // preallocated zeros: end
-      bool ok = len <= kMaxPayload && off + kHeader + len <= buf.size() &&
-                crc32c(p + off + 8, kHeader - 8 + len) == crc;
-      if (!ok) {
-        if (last) break;  // torn tail of the segment being written
-        // Corruption inside an older segment: skip to the next valid record.
+      if (!record_at(p, buf.size(), off)) {
+        std::size_t probe = off + 8;
+        while (probe + kHeader <= buf.size() && !record_at(p, buf.size(), probe)) probe += 8;
+        if (probe + kHeader > buf.size()) break;
         corrupt_here = true;
         ++report.corrupt_regions;
-        std::size_t probe = off + 8;
-        while (probe + kHeader <= buf.size()) {
-          std::uint32_t l2 = get32(p + probe);
-          if (l2 <= kMaxPayload && probe + kHeader + l2 <= buf.size() &&
-              (l2 != 0 || get32(p + probe + 4) != 0) &&
-              crc32c(p + probe + 8, kHeader - 8 + l2) == get32(p + probe + 4))
-            break;
-          probe += 8;
-        }
-        report.notes.push_back(fmt::format("{}: corrupt bytes {}..{} skipped", path, off, probe));
+        damage.push_back(
+            Damage{fmt::format("{} bytes {}..{}", name, off, probe), last_data_seq, 0});
+        report.notes.push_back(
+            fmt::format("{}: {} damaged byte(s) at offset {}..{} ({}) skipped, reading on "
+                        "from the next intact record",
+                        name, probe - off, off, probe,
+                        all_zero(buf.data() + off, probe - off) ? "zeros" : "bad checksum"));
         off = probe;
         continue;
       }
+      std::uint32_t len = get32(p + off);
       std::uint64_t seq = get64(p + off + 8);
       auto type = static_cast<RecordType>(p[off + 16]);
       std::uint16_t source;
@@ -195,6 +238,9 @@ void Wal::recover(RecoveryReport& report) {
         data[seq] = Pending{seq, source, aux,
                             std::string(reinterpret_cast<const char*>(p + off + kHeader), len)};
         data_segment[seq] = first;
+        for (auto it = damage.rbegin(); it != damage.rend() && it->after == 0; ++it)
+          it->after = seq;
+        last_data_seq = seq;
       } else if (type == RecordType::Output) {
         report.outputs.emplace_back(reinterpret_cast<const char*>(p + off + kHeader), len);
       } else if (type == RecordType::Ack) {
@@ -204,40 +250,99 @@ void Wal::recover(RecoveryReport& report) {
       off += kHeader + padded(len);
       end_of_valid = off;
     }
-    if (last && end_of_valid < buf.size()) {
-      // Everything after the last valid record is either preallocated zeros or
-      // a torn write: count the non-zero part and zero it on disk.
+    if (end_of_valid < buf.size() &&
+        !all_zero(buf.data() + end_of_valid, buf.size() - end_of_valid)) {
       std::size_t nonzero_end = buf.size();
       while (nonzero_end > end_of_valid && buf[nonzero_end - 1] == '\0') --nonzero_end;
-      if (nonzero_end > end_of_valid) {
+      if (last) {
+        // The segment being written when the process stopped: a write that
+        // never completed (and was never reported durable). Cut it off.
         report.torn_tail_bytes += nonzero_end - end_of_valid;
-        report.notes.push_back(
-            fmt::format("{}: torn tail of {} bytes truncated", path, nonzero_end - end_of_valid));
+        report.notes.push_back(fmt::format(
+            "{}: torn tail of {} byte(s) after offset {} truncated (an unfinished write)", name,
+            nonzero_end - end_of_valid, end_of_valid));
         if (::truncate(path.c_str(), static_cast<off_t>(end_of_valid)) != 0)
           throw std::runtime_error(
               fmt::format("cannot truncate {}: {}", path, std::strerror(errno)));
+      } else {
+        // An older segment was complete and synced before the next one was
+        // opened: garbage at its end is damage (e.g. a truncated file).
+        corrupt_here = true;
+        ++report.corrupt_regions;
+        damage.push_back(Damage{fmt::format("{} bytes {}..{}", name, end_of_valid, nonzero_end),
+                                last_data_seq, 0});
+        report.notes.push_back(
+            fmt::format("{}: {} damaged byte(s) at offset {}..{} (bad checksum, up to the end "
+                        "of the segment) skipped",
+                        name, nonzero_end - end_of_valid, end_of_valid, nonzero_end));
       }
     }
     if (corrupt_here) {
       fs::create_directories(opts_.dir + "/quarantine");
-      std::string q = opts_.dir + "/quarantine/" + fs::path(path).filename().string();
+      std::string q = opts_.dir + "/quarantine/" + name;
       std::error_code ec;
       fs::copy_file(path, q, fs::copy_options::overwrite_existing, ec);
       report.quarantined.push_back(q);
+      report.notes.push_back(fmt::format("{}: a copy of the damaged segment was kept as {}", name,
+                                         ec ? "(copy failed: " + ec.message() + ")" : q));
+    }
+    // What recovery read back is made durable before anything is replayed
+    // (after a crash, it may still sit in the page cache only).
+    int sfd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (sfd >= 0) {
+      ::fdatasync(sfd);
+      ::close(sfd);
     }
     auto seg = std::make_unique<Segment>();
     seg->first_seq = first;
     seg->path = path;
     seg->size = end_of_valid;
+    seg->synced = end_of_valid;
     seg->closed = true;
     seg->accounted = static_cast<std::uint64_t>(buf.size());
     live_bytes_ += seg->accounted;
     segments_[first] = std::move(seg);
   }
+  std::unordered_set<std::uint64_t> acked_set(acks.begin(), acks.end());
   for (auto s : acks) {
     if (data.erase(s) > 0) ++report.acked;
     data_segment.erase(s);
   }
+  // What the damaged regions held: DATA seqs are allocated in log order, so
+  // the seqs missing between the intact neighbours were in the region.
+  for (const auto& d : damage) {
+    if (d.before == 0 || d.after == 0) {
+      report.notes.push_back(
+          fmt::format("{}: the records it held cannot be counted (no intact record on both sides); "
+                      "un-acknowledged messages in it are lost",
+                      d.where));
+      continue;
+    }
+    std::uint64_t missing = d.after - d.before - 1, lost = 0;
+    for (std::uint64_t s = d.before + 1; s < d.after; ++s)
+      if (!acked_set.count(s)) ++lost;
+    report.lost_records += lost;
+    if (missing == 0)
+      report.notes.push_back(fmt::format(
+          "{}: held no message record (acknowledgements or output positions only)", d.where));
+    else if (lost == 0)
+      report.notes.push_back(fmt::format(
+          "{}: held {} message record(s) (seq {}..{}), all already acknowledged: nothing lost",
+          d.where, missing, d.before + 1, d.after - 1));
+    else
+      report.notes.push_back(fmt::format(
+          "{}: held {} message record(s) (seq {}..{}); {} of them un-acknowledged and LOST "
+          "(they cannot be replayed)",
+          d.where, missing, d.before + 1, d.after - 1, lost));
+  }
+  report.scan_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!report.quarantined.empty() || report.torn_tail_bytes > 0 || !data.empty())
+    report.notes.push_back(fmt::format(
+        "scanned {} segment(s), {:.1f} MB, {} record(s) in {:.0f} ms: {} to replay, {} region(s) "
+        "damaged, {} segment(s) quarantined",
+        report.segments, static_cast<double>(report.bytes_scanned) / 1e6, report.records,
+        report.scan_seconds * 1e3, data.size(), report.corrupt_regions, report.quarantined.size()));
   for (auto& [seq, rec] : data) {
     report.pending.push_back(std::move(rec));
     auto segfirst = data_segment[seq];
@@ -344,6 +449,12 @@ void Wal::writer_loop() {
       batch.push_back(Queued{0, RecordType::Ack, 0, 0, std::move(payload)});
     }
     write_batch(batch);
+    if (INTELFLOW_FAULT_DUE("wal.power_loss")) {
+      // Power failure now: what was written since the last sync is lost.
+      std::lock_guard lk(mu_);
+      discard_unsynced();
+      fault_kill();
+    }
     bool sync_now =
         opts_.fsync == Fsync::Always ||
         (opts_.fsync == Fsync::Interval && std::chrono::steady_clock::now() - last_sync >=
@@ -354,14 +465,27 @@ void Wal::writer_loop() {
     {
       std::unique_lock lk(mu_);
       auto it = segments_.rbegin();
-      int fd = it != segments_.rend() ? it->second->fd : -1;
+      Segment* cur = it != segments_.rend() ? it->second.get() : nullptr;
+      int fd = cur != nullptr ? cur->fd : -1;
+      // Only this thread changes a segment's size: read it without the lock.
+      std::uint64_t size = cur != nullptr ? cur->size : 0;
       lk.unlock();
+      bool synced = false;
       if (sync_now && fd >= 0) {
         INTELFLOW_FAULT_POINT("wal.before_fsync");
-        ::fdatasync(fd);
+        synced = ::fdatasync(fd) == 0;
+        if (!synced) {
+          // After a failed fdatasync the kernel may have dropped the dirty
+          // pages: nothing written can be called durable any more. Stop
+          // (recovery re-reads what actually reached the disk).
+          std::fprintf(stderr, "intelflow: fdatasync of %s failed: %s; stopping\n",
+                       cur->path.c_str(), std::strerror(errno));
+          std::abort();
+        }
         last_sync = std::chrono::steady_clock::now();
       }
       lk.lock();
+      if (synced) cur->synced = size;
       if (max_data > durable_seq_) durable_seq_ = max_data;
       for (auto s : acks) {
         auto f = seq_segment_.find(s);
@@ -408,7 +532,7 @@ void Wal::write_batch(std::vector<Queued>& batch) {
       if (seg != nullptr && !seg->closed && seg->fd >= 0) {
         flush(*seg);
         INTELFLOW_FAULT_POINT("wal.segment_roll");
-        if (opts_.fsync != Fsync::Never) ::fdatasync(seg->fd);
+        if (opts_.fsync != Fsync::Never && ::fdatasync(seg->fd) == 0) seg->synced = seg->size;
         lk.lock();
         seg->closed = true;
         ::close(seg->fd);
@@ -480,7 +604,7 @@ void Wal::close() {
   if (abandoned_) return;
   for (auto& [first, s] : segments_) {
     if (s->fd >= 0) {
-      ::fdatasync(s->fd);
+      if (::fdatasync(s->fd) == 0) s->synced = s->size;
       ::close(s->fd);
       s->fd = -1;
     }
@@ -509,6 +633,36 @@ void Wal::abandon_for_test() {
       ::close(s->fd);
       s->fd = -1;
     }
+}
+
+void Wal::simulate_power_loss_for_test() {
+  abandon_for_test();
+  std::lock_guard lk(mu_);
+  discard_unsynced();
+}
+
+void Wal::discard_unsynced() {
+  const char* tail = std::getenv("INTELFLOW_POWER_LOSS_TAIL");
+  const bool garbage = tail != nullptr && std::string_view(tail) == "garbage";
+  for (auto& [first, s] : segments_) {
+    if (s->size <= s->synced) continue;
+    int fd = ::open(s->path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    std::string zeros(std::min<std::uint64_t>(s->size - s->synced, 1u << 20), '\0');
+    for (std::uint64_t off = s->synced; off < s->size; off += zeros.size()) {
+      auto n = std::min<std::uint64_t>(zeros.size(), s->size - off);
+      (void)!::pwrite(fd, zeros.data(), n, static_cast<off_t>(off));
+    }
+    if (garbage) {
+      // Half a record header: a length, a checksum that cannot match, junk.
+      static constexpr char kTorn[] = "\x40\x00\x00\x00\xde\xad\xbe\xeftorn-record";
+      auto n = std::min<std::uint64_t>(sizeof kTorn - 1, s->size - s->synced);
+      (void)!::pwrite(fd, kTorn, n, static_cast<off_t>(s->synced));
+    }
+    // The simulated loss itself must reach the disk before the process dies.
+    ::fdatasync(fd);
+    ::close(fd);
+  }
 }
 
 }  // namespace intelflow::wal

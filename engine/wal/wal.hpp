@@ -15,6 +15,14 @@
 /// Threads: any thread may append/ack/wait; one writer thread does every
 /// write and fdatasync (group commit: all records queued while the previous
 /// write was in progress go out in one pwritev and one sync).
+///
+/// Power-loss simulation (tests): the WAL remembers how far each segment was
+/// synced. The fault point `wal.power_loss` (INTELFLOW_FAULT=wal.power_loss:<n>,
+/// hit once per group-commit round, after the write and before its sync) and
+/// simulate_power_loss_for_test() overwrite everything written after that
+/// offset with zeros, as a lost page cache would, and then crash. With
+/// INTELFLOW_POWER_LOSS_TAIL=garbage a torn record is left at the synced
+/// offset instead of clean zeros.
 
 #include <atomic>
 #include <condition_variable>
@@ -59,6 +67,10 @@ struct RecoveryReport {
   std::vector<std::string> quarantined;  ///< copies of corrupt segments
   std::vector<std::string> notes;        ///< human-readable findings
   std::uint64_t acked = 0;
+  /// Un-acknowledged DATA records that were inside damaged regions (counted
+  /// from the sequence gap; messages that cannot be replayed).
+  std::uint64_t lost_records = 0;
+  double scan_seconds = 0;       ///< time spent reading and checking the segments
   std::vector<Pending> pending;  ///< to replay, in seq order
   /// OUTPUT records (append_output payloads), in log order.
   std::vector<std::string> outputs;
@@ -99,6 +111,10 @@ class Wal {
   /// Test hook: crash-like stop — the writer thread stops without syncing
   /// or checkpointing, as if the process died now.
   void abandon_for_test();
+  /// Test hook: abandon_for_test(), then drop every byte written after the
+  /// last fdatasync of each segment (zeros over it), as a power failure
+  /// loses the page cache. Only what was synced survives.
+  void simulate_power_loss_for_test();
 
  private:
   struct Segment {
@@ -106,6 +122,7 @@ class Wal {
     std::string path;
     int fd = -1;
     std::uint64_t size = 0;       ///< bytes used
+    std::uint64_t synced = 0;     ///< bytes known on stable storage (fdatasync'd)
     std::uint64_t unacked = 0;    ///< DATA records not yet acknowledged
     bool closed = false;          ///< no more appends
     std::uint64_t accounted = 0;  ///< bytes counted in live_bytes_
@@ -124,6 +141,8 @@ class Wal {
   Segment& open_segment(std::uint64_t first_seq);
   void retire_segments_locked();
   void write_checkpoint(bool clean);
+  /// Zeroes [synced, size) of every segment (power-loss simulation).
+  void discard_unsynced();
 
   Options opts_;
   int lock_fd_ = -1;
