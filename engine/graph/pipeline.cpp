@@ -830,6 +830,28 @@ Pipeline::~Pipeline() {
   }
 }
 
+namespace {
+/// Wraps an admitted ticket so that its WAL ACK goes through the gate of the
+/// tag's group (the part before '#'): the in-flight slot is released when the
+/// work completes, the ACK only when the group is released.
+std::shared_ptr<Ticket> held_ticket(Pipeline::Impl& impl, AckGates& gates,
+                                    std::shared_ptr<Ticket> slot, std::string_view tag) {
+  auto group = std::string(tag.substr(0, tag.find('#')));
+  auto gate = gates.gate(group, [&impl](std::uint64_t s) {
+    if (impl.wal) impl.wal->ack(s);
+  });
+  const auto seq = slot->seq(), root = slot->root();
+  const bool replay = slot->replay();
+  slot->disarm();  // the slot itself never acknowledges
+  return std::make_shared<Ticket>(
+      [slot = std::move(slot), gate = std::move(gate), seq](bool complete) mutable {
+        if (complete) gate->completed(seq);
+        slot.reset();
+      },
+      seq, replay, root);
+}
+}  // namespace
+
 void Pipeline::start() {
   // Replay first: un-acknowledged ingress messages of the previous run go
   // through the graph again (their tickets acknowledge the old records).
@@ -883,8 +905,15 @@ void Pipeline::start() {
       root = std::stoull(std::string(pl.substr(nl2 + 1, nl3 - nl2 - 1)), nullptr, 16);
     BotNode* node = nullptr;
     int ri = -1;
+    std::string_view tag;  // "@input#<tag>": a tagged injection (ack_gate.hpp)
     if (nl3 != std::string_view::npos) {
       std::string_view id = pl.substr(0, nl1), path = pl.substr(nl1 + 1, nl2 - nl1 - 1);
+      if (path.size() > kInputPath.size() && path.starts_with(kInputPath) &&
+          path[kInputPath.size()] == '#') {
+        tag = path.substr(kInputPath.size() + 1);
+        path = kInputPath;
+        gates_->note_recovered(std::string(tag));
+      }
       for (auto& n : impl_->nodes)
         if (n->cfg_.id == id) node = n.get();
       if (node) ri = path == kInputPath ? (node->node_ ? kToInput : -1) : node->route_index(path);
@@ -909,6 +938,7 @@ void Pipeline::start() {
       continue;
     }
     auto ticket = impl_->acquire(rec.seq, /*replay=*/true, root);
+    if (!tag.empty()) ticket = held_ticket(*impl_, *gates_, std::move(ticket), tag);
     Out one;
     one.msgs.push_back(std::move(*msg));
     if (ri == kToInput) {
@@ -1025,20 +1055,43 @@ void Pipeline::inject_batch(const std::string& bot_id, std::vector<harm::Message
   throw std::runtime_error("no running bot '" + bot_id + "'");
 }
 
-void Pipeline::inject_durable(const std::string& bot_id, std::vector<harm::Message> msgs) {
+void Pipeline::inject_durable(const std::string& bot_id, std::vector<harm::Message> msgs,
+                              const std::vector<std::string>& tags) {
   BotNode* np = nullptr;
   for (auto& n : impl_->nodes)
     if (n->cfg_.id == bot_id) np = n.get();
   if (!np) throw std::runtime_error("no running bot '" + bot_id + "'");
   if (!np->node_) throw std::runtime_error("bot '" + bot_id + "' has no input (collector)");
-  for (auto& m : msgs) {
+  if (!tags.empty() && tags.size() != msgs.size())
+    throw std::invalid_argument("inject_durable: one tag per message");
+  std::string path(kInputPath);
+  for (std::size_t i = 0; i < msgs.size(); ++i) {
+    if (inject_closed_.load()) throw std::runtime_error("the pipeline is stopping");
+    auto& m = msgs[i];
     // Path kInputPath: the record goes to the bot's own input, not to a route.
-    auto ticket = impl_->admit(bot_id, kInputPath, m, 0);
+    path.resize(kInputPath.size());
+    if (!tags.empty()) (path += '#') += tags[i];
+    auto ticket = impl_->admit(bot_id, path, m, 0);
+    if (!tags.empty()) ticket = held_ticket(*impl_, *gates_, std::move(ticket), tags[i]);
     auto b = std::make_shared<Batch>();
     b->msgs.push_back(std::move(m));
     b->ticket = std::move(ticket);
     impl_->arena->execute([&] { np->node_->try_put(b); });
   }
+}
+
+void Pipeline::release_acks(const std::string& group) {
+  if (!impl_->g) return;  // stopped: what is held is replayed at the next start
+  gates_->release(group);
+}
+
+void Pipeline::stop_injecting() {
+  inject_closed_.store(true);
+  {
+    std::lock_guard lk(impl_->flight_mu);
+    impl_->stopping_hard = true;
+  }
+  impl_->flight_cv.notify_all();
 }
 
 std::vector<Pipeline::Counts> Pipeline::counts() const {

@@ -23,6 +23,7 @@
 #include <spdlog/logger.h>
 
 #include "engine/config/graph_config.hpp"
+#include "engine/graph/ack_gate.hpp"
 #include "harmonization/message.hpp"
 
 namespace intelflow::graph {
@@ -121,8 +122,21 @@ class Pipeline {
   /// written to the WAL (when the pipeline is durable) before this returns, so
   /// a crash after the call replays it into the same bot's input at the next
   /// start. Blocks on back-pressure. Throws std::runtime_error for an unknown
-  /// bot or a collector.
-  void inject_durable(const std::string& bot_id, std::vector<harm::Message> msgs);
+  /// bot or a collector, or once stop_injecting() was called.
+  /// `tags` (empty, or one per message, see ack_gate.hpp): message i's WAL
+  /// record carries tags[i] (`<group>#<k>`, no newline) and its ACK is held
+  /// until release_acks(<group>); a tagged record replayed at start is held
+  /// the same way and its tag is listed by recovered_tags().
+  void inject_durable(const std::string& bot_id, std::vector<harm::Message> msgs,
+                      const std::vector<std::string>& tags = {});
+  /// Tags of the tagged records found un-acknowledged at start (replayed, or
+  /// kept in wal-unroutable.dump); complete once start() returned.
+  std::vector<std::string> recovered_tags() const { return gates_->recovered(); }
+  /// Lets the held ACKs of the records tagged `<group>#...` go.
+  void release_acks(const std::string& group);
+  /// Wakes an inject_durable() blocked on back-pressure and makes later calls
+  /// throw; call before stop() from the thread that owns the injecting one.
+  void stop_injecting();
 
   /// Counters of one bot at one moment.
   struct Counts {
@@ -150,6 +164,8 @@ class Pipeline {
   std::atomic<std::uint64_t> max_in_flight_seen_{0};
   RecoverySummary recovery_;
   std::vector<Counts> final_counts_;
+  std::unique_ptr<AckGates> gates_ = std::make_unique<AckGates>();
+  std::atomic<bool> inject_closed_{false};
 };
 
 /// The logger of a bot (created on first use; IntelMQ line format).
