@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -117,11 +118,51 @@ bool record_at(const unsigned char* p, std::size_t size, std::size_t off) {
   return crc32c(p + off + 8, kHeader - 8 + len) == get32(p + off + 4);
 }
 
-bool all_zero(const char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (p[i] != 0) return false;
-  return true;
+/// First offset in [from, to) holding a non-zero byte, or `to`.
+std::size_t next_nonzero(const unsigned char* p, std::size_t from, std::size_t to) {
+  while (from < to && (from & 7) != 0 && p[from] == 0) ++from;
+  while (from + 8 <= to && get64(p + from) == 0) from += 8;
+  while (from < to && p[from] == 0) ++from;
+  return from;
 }
+
+/// One past the last non-zero byte in [from, to), or `from`.
+std::size_t end_of_nonzero(const unsigned char* p, std::size_t from, std::size_t to) {
+  while (to - from >= 8 && get64(p + to - 8) == 0) to -= 8;
+  while (to > from && p[to - 1] == 0) --to;
+  return to;
+}
+
+/// A segment file mapped read-only (the page cache, no copy).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+      void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ,
+                       MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (m != MAP_FAILED) {
+        data_ = static_cast<const unsigned char*>(m);
+        size_ = static_cast<std::size_t>(st.st_size);
+        ::madvise(m, size_, MADV_SEQUENTIAL);
+      }
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const unsigned char* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 }  // namespace
 
@@ -200,10 +241,10 @@ void Wal::recover(RecoveryReport& report) {
     const auto& [first, path] = files[fi];
     const bool last = fi + 1 == files.size();
     const std::string name = fs::path(path).filename().string();
-    std::string buf = read_file(path);
+    MappedFile buf(path);
     ++report.segments;
     report.bytes_scanned += buf.size();
-    const auto* p = reinterpret_cast<const unsigned char*>(buf.data());
+    const unsigned char* p = buf.data();
     std::size_t off = 0, end_of_valid = 0;
     bool corrupt_here = false;
     // Records start at multiples of 8. Where no record starts, this is the end
@@ -212,7 +253,19 @@ void Wal::recover(RecoveryReport& report) {
     while (off + kHeader <= buf.size()) {
       if (!record_at(p, buf.size(), off)) {
         std::size_t probe = off + 8;
-        while (probe + kHeader <= buf.size() && !record_at(p, buf.size(), probe)) probe += 8;
+        while (probe + kHeader <= buf.size()) {
+          if (get64(p + probe) == 0 && get64(p + probe + 8) == 0 && get64(p + probe + 16) == 0) {
+            // A header is never all zeros: jump over zeros (the preallocated
+            // rest of the segment) to the first aligned offset that could
+            // start a record covering the next non-zero byte.
+            std::size_t z = next_nonzero(p, probe, buf.size());
+            std::size_t cand = z >= kHeader - 1 ? (z - (kHeader - 1) + 7) & ~std::size_t{7} : 0;
+            probe = std::max(probe + 8, cand);
+            continue;
+          }
+          if (record_at(p, buf.size(), probe)) break;
+          probe += 8;
+        }
         if (probe + kHeader > buf.size()) break;
         corrupt_here = true;
         ++report.corrupt_regions;
@@ -222,7 +275,7 @@ void Wal::recover(RecoveryReport& report) {
             fmt::format("{}: {} damaged byte(s) at offset {}..{} ({}) skipped, reading on "
                         "from the next intact record",
                         name, probe - off, off, probe,
-                        all_zero(buf.data() + off, probe - off) ? "zeros" : "bad checksum"));
+                        next_nonzero(p, off, probe) == probe ? "zeros" : "bad checksum"));
         off = probe;
         continue;
       }
@@ -250,10 +303,8 @@ void Wal::recover(RecoveryReport& report) {
       off += kHeader + padded(len);
       end_of_valid = off;
     }
-    if (end_of_valid < buf.size() &&
-        !all_zero(buf.data() + end_of_valid, buf.size() - end_of_valid)) {
-      std::size_t nonzero_end = buf.size();
-      while (nonzero_end > end_of_valid && buf[nonzero_end - 1] == '\0') --nonzero_end;
+    if (end_of_valid < buf.size() && next_nonzero(p, end_of_valid, buf.size()) < buf.size()) {
+      const std::size_t nonzero_end = end_of_nonzero(p, end_of_valid, buf.size());
       if (last) {
         // The segment being written when the process stopped: a write that
         // never completed (and was never reported durable). Cut it off.
