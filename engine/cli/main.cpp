@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/cli/bots_doc.hpp"
+#include "engine/dumptool/dumptool.hpp"
 #include "engine/runtime/daemon.hpp"
 
 namespace {
@@ -25,6 +26,9 @@ int usage(std::ostream& os, int rc) {
         "                      the graph drains, a per-bot summary is printed, exit.\n"
         "  check GRAPH [--quiet]\n"
         "                      validate GRAPH without running it; exit status 1 on any error\n"
+        "  dump [GRAPH | --state-dir DIR] [BOT [show|delete|edit|reinject] [IDS...]]\n"
+        "                      inspect, edit, delete and re-inject dumped messages (see\n"
+        "                      'intelflow dump --help')\n"
         "  bots [--markdown DIR]\n"
         "                      list the compiled-in bots, or write one documentation page per "
         "bot\n";
@@ -71,6 +75,9 @@ int main(int argc, char** argv) {
     if (file.empty()) return usage(std::cerr, 2);
     return intelflow::runtime::check_graph(file, std::cout, quiet);
   }
+  if (cmd == "dump")
+    return intelflow::dumptool::run(std::vector<std::string>(args.begin() + 1, args.end()),
+                                    std::cout, std::cerr);
   if (cmd == "bots") {
     if (args.size() == 3 && args[1] == "--markdown")
       return intelflow::cli::write_bot_docs(args[2], std::cout);

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <unordered_set>
+#include <thread>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -25,6 +26,51 @@ namespace intelflow::graph {
 
 namespace fs = std::filesystem;
 using harm::Value;
+
+// ---------------------------------------------------------------------------------
+// DumpLock
+
+namespace {
+int open_lock_file(const std::string& dump_path) {
+  fs::create_directories(fs::path(dump_path).parent_path());
+  std::string lock_path = dump_path + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
+  return fd;
+}
+}  // namespace
+
+DumpLock::DumpLock(const std::string& dump_path, double timeout_s,
+                   void (*on_wait)(const std::string&)) {
+  fd_ = open_lock_file(dump_path);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  bool warned = false;
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK || std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error("Dump file " + dump_path + " is locked.");
+    }
+    if (!warned && on_wait) on_wait(dump_path);
+    warned = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::optional<DumpLock> DumpLock::try_lock(const std::string& dump_path) {
+  DumpLock l;
+  l.fd_ = open_lock_file(dump_path);
+  if (::flock(l.fd_, LOCK_EX | LOCK_NB) != 0) return std::nullopt;  // closed by ~DumpLock
+  return std::optional<DumpLock>(std::move(l));
+}
+
+DumpLock::~DumpLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+// ---------------------------------------------------------------------------------
+// DumpFile
 
 DumpFile::DumpFile(std::string path, std::string bot_id, std::string source_queue)
     : path_(std::move(path)), bot_id_(std::move(bot_id)), source_queue_(std::move(source_queue)) {}
@@ -66,6 +112,11 @@ std::uint64_t DumpFile::count() const {
   return count_;
 }
 
+std::uint64_t DumpFile::loads() const {
+  std::lock_guard lk(mu_);
+  return loads_;
+}
+
 namespace {
 
 void append_entry(std::string& out, const DumpEntry& e) {
@@ -104,7 +155,11 @@ void write_durably(const std::string& path, const std::string& data) {
     }
     off += static_cast<std::size_t>(n);
   }
-  ::fdatasync(fd);
+  if (::fdatasync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw std::runtime_error("cannot sync " + tmp + ": " + std::strerror(err));
+  }
   ::close(fd);
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     throw std::runtime_error("cannot rename " + tmp + ": " + std::strerror(errno));
@@ -113,21 +168,6 @@ void write_durably(const std::string& path, const std::string& data) {
     ::fsync(dfd);
     ::close(dfd);
   }
-}
-
-std::string render(const std::vector<DumpEntry>& entries) {
-  std::vector<const DumpEntry*> sorted;
-  sorted.reserve(entries.size());
-  for (const auto& e : entries) sorted.push_back(&e);
-  std::sort(sorted.begin(), sorted.end(),
-            [](auto* a, auto* b) { return a->timestamp < b->timestamp; });
-  std::string out = "{\n";
-  for (std::size_t i = 0; i < sorted.size(); ++i) {
-    if (i) out += ",\n";
-    append_entry(out, *sorted[i]);
-  }
-  out += "\n}";
-  return out;
 }
 
 std::string text_of(const Value& v) {
@@ -141,7 +181,29 @@ std::string text_of(const Value& v) {
   return v.is_null() ? std::string() : harm::py::str(v);
 }
 
+bool by_time(const DumpEntry& a, const DumpEntry& b) {
+  return a.timestamp < b.timestamp;
+}
+
 }  // namespace
+
+std::string DumpFile::render(const std::vector<DumpEntry>& entries) {
+  std::vector<const DumpEntry*> sorted;
+  sorted.reserve(entries.size());
+  for (const auto& e : entries) sorted.push_back(&e);
+  std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return by_time(*a, *b); });
+  std::size_t bytes = 4;
+  for (const auto& e : entries) bytes += e.message.size() + e.traceback.size() + 200;
+  std::string out;
+  out.reserve(bytes);
+  out += "{\n";
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i) out += ",\n";
+    append_entry(out, *sorted[i]);
+  }
+  out += "\n}";
+  return out;
+}
 
 std::vector<DumpEntry> DumpFile::read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -174,6 +236,7 @@ std::vector<DumpEntry> DumpFile::read(const std::string& path) {
     }
     out.push_back(std::move(e));
   }
+  std::stable_sort(out.begin(), out.end(), by_time);
   return out;
 }
 
@@ -181,39 +244,70 @@ void DumpFile::write(const std::string& path, const std::vector<DumpEntry>& entr
   if (entries.empty()) {
     std::error_code ec;
     fs::remove(path, ec);
+    int dfd = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
     return;
   }
   write_durably(path, render(entries));
+}
+
+DumpFile::FileId DumpFile::stat_file(const std::string& path) {
+  struct stat st {};
+  FileId id;
+  if (::stat(path.c_str(), &st) != 0) return id;
+  id.exists = true;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.size = st.st_size;
+  id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return id;
 }
 
 bool DumpFile::flush() {
   std::lock_guard lk(mu_);
   if (pending_.empty()) return true;
   try {
-    fs::create_directories(fs::path(path_).parent_path());
-    std::string lock_path = path_ + ".lock";
-    int lfd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-    if (lfd >= 0) ::flock(lfd, LOCK_EX);
-    // Re-read what is on disk: `intelflow dump` may have changed it.
-    std::vector<DumpEntry> all;
-    try {
-      all = read(path_);
-    } catch (const std::exception&) {
-      // A corrupt file is kept aside rather than overwritten.
-      std::error_code ec;
-      fs::rename(path_, path_ + ".corrupt", ec);
+    DumpLock lock(path_, 60, [](const std::string&) {
+      std::fputs("intelflow: Dump file is locked, waiting up to 60s.\n", stderr);
+    });
+    // Read what is on disk only if it changed since we wrote it: `intelflow
+    // dump` may have edited it. Our own rename gives a new inode each time.
+    FileId now = stat_file(path_);
+    if (!loaded_ || !(now == loaded_id_)) {
+      entries_.clear();
+      origins_.clear();
+      loaded_ = false;
+      try {
+        entries_ = read(path_);
+        ++loads_;
+      } catch (const std::exception&) {
+        // A corrupt file is kept aside rather than overwritten.
+        std::error_code ec;
+        fs::rename(path_, path_ + ".corrupt", ec);
+        entries_.clear();
+      }
+      for (const auto& e : entries_)
+        if (!e.origin.empty()) origins_.insert(e.origin);
+      loaded_ = true;
     }
     // A replayed failure already dumped before a crash is not dumped again.
-    std::unordered_set<std::string> seen;
-    for (const auto& e : all)
-      if (!e.origin.empty()) seen.insert(e.origin);
+    std::size_t keep = entries_.size();
     for (auto& e : pending_)
-      if (e.origin.empty() || seen.insert(e.origin).second) all.push_back(std::move(e));
-    write_durably(path_, render(all));
-    if (lfd >= 0) {
-      ::flock(lfd, LOCK_UN);
-      ::close(lfd);
+      if (e.origin.empty() || origins_.insert(e.origin).second) entries_.push_back(e);
+    try {
+      if (!std::is_sorted(entries_.begin() + static_cast<std::ptrdiff_t>(keep), entries_.end(),
+                          by_time) ||
+          (keep > 0 && keep < entries_.size() && by_time(entries_[keep], entries_[keep - 1])))
+        std::stable_sort(entries_.begin(), entries_.end(), by_time);
+      write_durably(path_, render(entries_));
+    } catch (...) {
+      loaded_ = false;  // memory and disk may differ now: read again next time
+      throw;
     }
+    loaded_id_ = stat_file(path_);
     pending_.clear();
     return true;
   } catch (const std::exception&) {

@@ -15,7 +15,9 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/config/graph_config.hpp"
+#include "engine/dumptool/spool.hpp"
 #include "engine/graph/pipeline.hpp"
+#include "engine/runtime/reinject.hpp"
 
 namespace intelflow::runtime {
 
@@ -94,9 +96,13 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
   auto started = std::chrono::steady_clock::now();
   pipeline->start();
   report_recovery(*pipeline, err);
+  // Dump entries re-injected by `intelflow dump` (decision 0004).
+  ReinjectWatcher reinject(dumptool::spool_dir_of(loaded.graph->engine.state_dir));
+  reinject.attach(*pipeline, /*thread=*/!opts.drain);
 
   if (opts.drain) {
     pipeline->wait_drained();
+    reinject.detach();
     pipeline->stop();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!opts.quiet) {
@@ -126,6 +132,7 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       spdlog::info("Received {}: stopping collectors and draining.",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT");
       sd_notify(0, "STOPPING=1");
+      reinject.detach();
       pipeline->stop();
       return 0;
     }
@@ -140,6 +147,7 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
         continue;
       }
       spdlog::info("Reloading {}: draining the running graph.", opts.graph_file);
+      reinject.detach();
       pipeline->stop();
       pipeline.reset();
       try {
@@ -152,12 +160,14 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
             *loaded.graph,
             graph::PipelineOptions{.drain = false, .sink = {}, .serial = false, .durable = true});
         pipeline->start();
+        reinject.attach(*pipeline);
         sd_notify(0, "READY=1");
         continue;
       }
       loaded = std::move(fresh);
       pipeline->start();
       report_recovery(*pipeline, err);
+      reinject.attach(*pipeline);
       spdlog::info("Reload done.");
       sd_notify(0, "READY=1");
     }
