@@ -214,7 +214,10 @@ void Wal::recover(RecoveryReport& report) {
   // costs nothing but a note.
   {
     std::string cp = read_file(opts_.dir + "/checkpoint");
-    if (!cp.empty()) {
+    std::error_code ec;
+    if (cp.empty() && fs::exists(opts_.dir + "/checkpoint", ec)) {
+      report.notes.push_back("checkpoint file is empty (ignored; every segment is scanned)");
+    } else if (!cp.empty()) {
       unsigned long long lw = 0, crc = 0;
       int clean = 0;
       if (std::sscanf(cp.c_str(), "low=%llu clean=%d crc=%llu", &lw, &clean, &crc) != 3 ||
