@@ -313,8 +313,9 @@ void Wal::recover(RecoveryReport& report) {
         // never completed (and was never reported durable). Cut it off.
         report.torn_tail_bytes += nonzero_end - end_of_valid;
         report.notes.push_back(fmt::format(
-            "{}: torn tail of {} byte(s) after offset {} truncated (an unfinished write)", name,
-            nonzero_end - end_of_valid, end_of_valid));
+            "{}: torn tail of {} byte(s) after offset {} truncated (a write the crash "
+            "interrupted, or damage to the end of the log: whatever it held is not replayed)",
+            name, nonzero_end - end_of_valid, end_of_valid));
         if (::truncate(path.c_str(), static_cast<off_t>(end_of_valid)) != 0)
           throw std::runtime_error(
               fmt::format("cannot truncate {}: {}", path, std::strerror(errno)));

@@ -117,7 +117,7 @@ def split_feed(feed, inp, parts):
     return files
 
 
-def graph_text(bench, inp, out, chunk_size, engine, pipeline="bench"):
+def graph_text(bench, inp, out, chunk_size, engine, pipeline="bench", extra_bots=""):
     """The benchmark graph (pipeline.yaml.in) with our input, output, chunk size
     and engine section. pipeline="short": collector -> CSV parser -> file output."""
     with open(os.path.join(bench, "pipeline.yaml.in")) as f:
@@ -131,6 +131,7 @@ def graph_text(bench, inp, out, chunk_size, engine, pipeline="bench"):
         for bot in ("bench-taxonomy-expert", "bench-url2fqdn-expert", "bench-deduplicator-expert",
                     "bench-modify-expert"):
             g = g.replace(f"bot_id: {bot}\n  enabled: true", f"bot_id: {bot}\n  enabled: false")
+    g += extra_bots
     g += "\nglobal:\n  error_max_retries: 0\n  error_procedure: pass\n"
     g += "engine:\n" + "".join(f"  {k}: {v}\n" for k, v in engine.items())
     return g
