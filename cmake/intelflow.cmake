@@ -21,9 +21,10 @@ function(intelflow_unit_tests)
   target_compile_definitions(${U_NAME} PRIVATE
     INTELFLOW_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   # Tags choose the CTest label: [engine] -> engine, [redis] (a real server) ->
-  # integration, everything else -> unit (or LABELS if given).
+  # integration, everything else -> unit (or LABELS if given). [geolite2] needs
+  # fetched data and is registered by its own wrapper (bots/CMakeLists.txt).
   set(_env "INTELFLOW_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
-  catch_discover_tests(${U_NAME} TEST_SPEC "~[engine]~[redis]" TEST_LIST ${U_NAME}_unit
+  catch_discover_tests(${U_NAME} TEST_SPEC "~[engine]~[redis]~[geolite2]" TEST_LIST ${U_NAME}_unit
     PROPERTIES LABELS "${U_LABELS}" ENVIRONMENT "${_env}")
   catch_discover_tests(${U_NAME} TEST_SPEC "[engine]" TEST_LIST ${U_NAME}_engine
     PROPERTIES LABELS engine ENVIRONMENT "${_env}")
