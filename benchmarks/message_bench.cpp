@@ -5,7 +5,15 @@
 // of the same bytes). Events look like the bench pipeline's output. Rates use
 // the thread's CPU time, so they are per core even on a busy machine.
 //
-// usage: message_bench [seconds-per-measurement=1.0] [distinct-events=1024] [only: a|b|h]
+// A fourth case (c) builds the bench pipeline's event the way the generic CSV
+// parser and the experts do (event_from_report, add by FieldSpec, extra.comment,
+// raw, taxonomy, url2fqdn), then hashes it as the deduplicator does and writes
+// to_json without raw, as the file output does.
+//
+// usage: message_bench [seconds-per-measurement=1.0] [distinct-events=1024] [only: a|b|h|c]
+// A negative seconds value -N runs each measurement for exactly N passes over
+// the distinct events (for callgrind: --toggle-collect='*run_case*' and divide
+// the instruction count by the printed number of events).
 
 #include <simdjson.h>
 
@@ -13,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -110,18 +119,79 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-template <class F>
-double rate(double seconds, std::size_t batch, F&& f) {
+/// One pass over the distinct events of a case (kept out of line so that
+/// callgrind can collect exactly these calls).
+[[gnu::noinline]] void run_case(const std::function<void()>& f) {
+  f();
+}
+
+std::size_t g_events = 0;  ///< events processed by the last rate() (warm-up excluded)
+
+double rate(double seconds, std::size_t batch, const std::function<void()>& f,
+            bool measured_case = true) {
   f();  // warm-up
   std::size_t iters = 0;
   const double start = cpu_seconds();
   double elapsed = 0;
-  do {
-    f();
-    iters += batch;
+  if (seconds < 0) {
+    for (int i = 0; i < static_cast<int>(-seconds); ++i) {
+      if (measured_case)
+        run_case(f);
+      else
+        f();
+      iters += batch;
+    }
     elapsed = cpu_seconds() - start;
-  } while (elapsed < seconds);
+  } else {
+    do {
+      if (measured_case)
+        run_case(f);
+      else
+        f();
+      iters += batch;
+      elapsed = cpu_seconds() - start;
+    } while (elapsed < seconds);
+  }
+  g_events = iters;
   return static_cast<double>(iters) / elapsed;
+}
+
+/// The bench feed's CSV line of an event (as the parser's raw holds it).
+struct CsvRow {
+  std::string time, ip, url, asn, type, comment, raw;
+};
+
+std::vector<CsvRow> make_rows(std::size_t n) {
+  static const char* types[] = {"malware-distribution", "phishing", "c2-server", "scanner", "spam"};
+  static const char* comments[] = {"seen in campaign 42", "reported by partner, verified",
+                                   "\"quoted\" lure page", "automated detection", "sinkhole hit"};
+  static const char* hosts[] = {"login.example-bank.com", "cdn.files-host.net",
+                                "secure.account-verify.org", "update.softdl.io",
+                                "mail.spam-relay.biz"};
+  std::uint64_t seed = 7;
+  std::vector<CsvRow> rows;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned r = static_cast<unsigned>(splitmix(seed));
+    const int k = static_cast<int>(r % 5);
+    char buf[160];
+    CsvRow row;
+    std::snprintf(buf, sizeof buf, "2024-06-%02uT%02u:%02u:%02u+00:00", 1 + (r >> 5) % 30,
+                  (r >> 7) % 24, (r >> 11) % 60, (r >> 17) % 60);
+    row.time = buf;
+    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", 1 + (r >> 3) % 222, (r >> 8) & 255,
+                  (r >> 16) & 255, 1 + ((r >> 24) % 254));
+    row.ip = buf;
+    std::snprintf(buf, sizeof buf, "http%s://%s/dl/%u/payload.exe", (r & 1) ? "s" : "", hosts[k],
+                  r % 100000);
+    row.url = buf;
+    row.asn = std::to_string(64496 + r % 50);
+    row.type = types[k];
+    row.comment = comments[k];
+    row.raw = "time,ip,url,asn,type,comment\r\n" + row.time + "," + row.ip + "," + row.url + "," +
+              row.asn + "," + row.type + ",\"" + row.comment + "\"\r\n";
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 }  // namespace
@@ -131,6 +201,7 @@ int main(int argc, char** argv) {
   const std::size_t distinct = argc > 2 ? static_cast<std::size_t>(std::atol(argv[2])) : 1024;
   const std::string only = argc > 3 ? argv[3] : "";
   auto harm = Harmonization::default_instance();
+  auto want = [&](const char* c) { return only.empty() || only == c; };
 
   std::uint64_t seed = 1;
   std::vector<Message> events;
@@ -147,78 +218,122 @@ int main(int argc, char** argv) {
   std::printf("message_bench: %zu distinct events, avg %.0f bytes, avg %.1f fields\n", distinct,
               static_cast<double>(bytes) / static_cast<double>(distinct),
               static_cast<double>(fields) / static_cast<double>(distinct));
-  std::printf("sample: %s\n", wire[0].c_str());
-
-  // (a) unserialize + validate
+  if (only.empty()) std::printf("sample: %s\n", wire[0].c_str());
   std::size_t sink = 0;
-  if (only == "a") {
+
+  if (want("a")) {
     double a = rate(seconds, distinct, [&] {
       for (const auto& w : wire) sink += Message::unserialize(w, harm).size();
     });
-    std::printf("(a) unserialize+validate: %12.0f events/s\n", a);
-    return 0;
+    const std::size_t n = g_events;
+    simdjson::ondemand::parser parser;
+    double base = rate(
+        seconds, distinct,
+        [&] {
+          for (const auto& p : padded) {
+            auto doc = parser.iterate(p);
+            for (auto field : doc.get_object()) {
+              std::string_view key = field.unescaped_key().value();
+              std::string_view raw = field.value().raw_json_token().value();
+              sink += key.size() + raw.size();
+            }
+          }
+        },
+        false);
+    std::printf(
+        "(a) unserialize+validate: %12.0f events/s   baseline simdjson on-demand parse: %12.0f "
+        "events/s   [%zu events]\n",
+        a, base, n);
   }
-  if (only == "b" || only == "h") {
-    std::string o;
-    double x = rate(seconds, distinct, [&] {
+
+  if (want("b")) {
+    std::string out;
+    double b = rate(seconds, distinct, [&] {
       for (const auto& m : events) {
-        o.clear();
-        if (only == "b")
-          m.serialize_to(o);
-        else
-          o = m.hash({"raw", "time.observation"});
-        sink += o.size();
+        out.clear();
+        m.serialize_to(out);
+        sink += out.size();
       }
     });
-    std::printf("(%s): %12.0f events/s\n", only.c_str(), x);
-    return 0;
+    const std::size_t n = g_events;
+    std::vector<char> buf(1 << 16);
+    double base = rate(
+        seconds, distinct,
+        [&] {
+          for (const auto& w : wire) {
+            std::memcpy(buf.data(), w.data(), w.size());
+            sink += static_cast<unsigned char>(buf[w.size() / 2]);
+          }
+        },
+        false);
+    std::printf(
+        "(b) serialize:            %12.0f events/s   baseline memcpy of the same bytes:  %12.0f "
+        "events/s   [%zu events]\n",
+        b, base, n);
   }
-  double a = rate(seconds, distinct, [&] {
-    for (const auto& w : wire) sink += Message::unserialize(w, harm).size();
-  });
-  simdjson::ondemand::parser parser;
-  double a_base = rate(seconds, distinct, [&] {
-    for (const auto& p : padded) {
-      auto doc = parser.iterate(p);
-      for (auto field : doc.get_object()) {
-        std::string_view key = field.unescaped_key().value();
-        std::string_view raw = field.value().raw_json_token().value();
-        sink += key.size() + raw.size();
+
+  if (want("h")) {
+    const std::vector<std::string> filter = {"raw", "time.observation"};
+    double h = rate(seconds, distinct, [&] {
+      for (const auto& m : events) sink += m.hash(filter).size();
+    });
+    std::printf("    hash (blacklist raw,time.observation): %12.0f events/s   [%zu events]\n", h,
+                g_events);
+  }
+
+  if (want("c")) {
+    // The report a file collector sends (its raw is not copied into events).
+    Message report(MessageKind::Report, harm);
+    report.add("feed.name", Value::string("Bench Feed"));
+    report.add("feed.provider", Value::string("intelflow-bench"));
+    report.add("feed.accuracy", Value::integer(90));
+    report.add("time.observation", Value::string("2024-07-01T08:00:00+00:00"));
+    report.add("raw", Value::string(std::string(4096, 'x')));
+    const std::vector<CsvRow> rows = make_rows(distinct);
+    const FieldSpec* f_time = harm->find(MessageKind::Event, "time.source");
+    const FieldSpec* f_ip = harm->find(MessageKind::Event, "source.ip");
+    const FieldSpec* f_url = harm->find(MessageKind::Event, "source.url");
+    const FieldSpec* f_asn = harm->find(MessageKind::Event, "source.asn");
+    const FieldSpec* f_type = harm->find(MessageKind::Event, "classification.type");
+    const FieldSpec* f_raw = harm->find(MessageKind::Event, "raw");
+    AddOptions soft;
+    soft.raise_failure = false;
+    const std::vector<std::string> filter = {"raw", "time.observation"};
+    std::string out;
+    double c = rate(seconds, distinct, [&] {
+      for (const CsvRow& row : rows) {
+        // parser: new_event + one add per column + raw
+        Message ev = Message::event_from_report(report);
+        ev.add(*f_time, Value::string(row.time), soft);
+        ev.add(*f_ip, Value::string(row.ip), soft);
+        ev.add(*f_url, Value::string(row.url), soft);
+        ev.add(*f_asn, Value::string(row.asn), soft);
+        ev.add(*f_type, Value::string(row.type), soft);
+        ev.add("extra.comment", Value::string(row.comment), soft);
+        ev.add(*f_raw, Value::string(row.raw));
+        // taxonomy: classification.type -> classification.taxonomy
+        if (const Value* t = ev.find("classification.type"); t && t->is_string())
+          ev.add("classification.taxonomy",
+                 Value::string(t->as_string() == "phishing" ? "fraud" : "malicious-code"));
+        // url2fqdn: host of source.url -> source.fqdn
+        if (const Value* u = ev.find("source.url"); u && !ev.contains("source.fqdn")) {
+          std::string_view s = u->as_string();
+          s.remove_prefix(s.find("://") + 3);
+          ev.add("source.fqdn", Value::string(s.substr(0, s.find('/'))));
+        }
+        // deduplicator, then file output without raw
+        sink += ev.hash(filter).size();
+        ev.erase("raw");
+        out.clear();
+        ev.to_json_to(out);
+        sink += out.size();
       }
-    }
-  });
-
-  // (b) serialize
-  std::string out;
-  double b = rate(seconds, distinct, [&] {
-    for (const auto& m : events) {
-      out.clear();
-      m.serialize_to(out);
-      sink += out.size();
-    }
-  });
-  std::vector<char> buf(1 << 16);
-  double b_base = rate(seconds, distinct, [&] {
-    for (const auto& w : wire) {
-      std::memcpy(buf.data(), w.data(), w.size());
-      sink += static_cast<unsigned char>(buf[w.size() / 2]);
-    }
-  });
-
-  // hash (deduplicator) for reference
-  double h = rate(seconds, distinct, [&] {
-    for (const auto& m : events) sink += m.hash({"raw", "time.observation"}).size();
-  });
-
-  std::printf(
-      "(a) unserialize+validate: %12.0f events/s   baseline simdjson on-demand parse: %12.0f "
-      "events/s\n",
-      a, a_base);
-  std::printf(
-      "(b) serialize:            %12.0f events/s   baseline memcpy of the same bytes:  %12.0f "
-      "events/s\n",
-      b, b_base);
-  std::printf("    hash (blacklist raw,time.observation): %12.0f events/s\n", h);
+    });
+    std::printf(
+        "(c) CSV-parser event build + hash + to_json: %12.0f events/s   [%zu events]   "
+        "sample: %s\n",
+        c, g_events, only.empty() ? "" : out.c_str());
+  }
   std::printf("(sink %zu)\n", sink % 10);
   return 0;
 }

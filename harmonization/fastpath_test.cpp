@@ -309,3 +309,66 @@ TEST_CASE("message: copy re-adds what it has not checked as stored", "[fastpath]
   CHECK(c2 == c);
   CHECK(error_of([&] { c2.add("source.ip", Value::string("10.0.0.2")); }) == ErrorKind::KeyExists);
 }
+
+TEST_CASE("unserialize: escapes, control bytes and word boundaries at every offset", "[fastpath]") {
+  // The one-pass reader finds string ends in a bitmap of 64-byte words; the
+  // result must not depend on where a string, an escape or the end falls.
+  for (std::size_t pad = 0; pad < 140; ++pad) {
+    INFO(pad);
+    const std::string filler(pad, 'a');
+    Message m(MessageKind::Event, harm());
+    m.add("feed.name", Value::string(filler + "say \"hi\"\n\\ caf\xC3\xA9"));
+    m.add("extra.note", Value::string(filler + "x"));
+    m.add("source.port", Value::integer(static_cast<std::int64_t>(pad) + 1));
+    const std::string wire = m.serialize();
+    const Message back = Message::unserialize(wire, harm());
+    CHECK(back == m);
+    CHECK(back.serialize() == wire);
+    CHECK(back.find("feed.name")->as_string() == filler + "say \"hi\"\n\\ caf\xC3\xA9");
+
+    // a raw control byte inside a string is a JSON syntax error (strict json.loads)
+    const std::string bad = "{\"feed.name\": \"" + filler + "\x01\", \"__type\": \"Event\"}";
+    CHECK(error_of([&] { Message::unserialize(bad, harm()); }) == ErrorKind::ValueError);
+    // an unterminated string at the very end
+    const std::string cut = "{\"feed.name\": \"" + filler;
+    CHECK(error_of([&] { Message::unserialize(cut, harm()); }) == ErrorKind::ValueError);
+    // invalid UTF-8 wins over everything else
+    const std::string bad_utf8 = "{\"feed.name\": \"" + filler + "\xC3\", \"__type\": \"Event\"}";
+    CHECK(error_of([&] { Message::unserialize(bad_utf8, harm()); }) == ErrorKind::DecodingError);
+  }
+}
+
+TEST_CASE("message: to_json and hash order keys by their text, fields and sub-items mixed",
+          "[fastpath]") {
+  Message m(MessageKind::Event, harm());
+  m.add("source.ip", Value::string("192.0.2.1"));
+  m.add("extra.zeta", Value::integer(1));
+  m.add("classification.type", Value::string("phishing"));
+  m.add("extra.alpha", Value::string("a"));
+  m.add("classification.taxonomy", Value::string("fraud"));
+  m.add("feed.accuracy", Value::floating(50.0));
+  CHECK(m.to_json() ==
+        "{\"classification.taxonomy\": \"fraud\", \"classification.type\": \"phishing\", "
+        "\"extra.alpha\": \"a\", \"extra.zeta\": 1, \"feed.accuracy\": 50.0, \"source.ip\": "
+        "\"192.0.2.1\"}");
+  CHECK(m.to_json(false, true) ==
+        "{\"__type\": \"Event\", \"classification.taxonomy\": \"fraud\", \"classification.type\": "
+        "\"phishing\", \"extra.alpha\": \"a\", \"extra.zeta\": 1, \"feed.accuracy\": 50.0, "
+        "\"source.ip\": \"192.0.2.1\"}");
+  std::vector<const Message::Entry*> order;
+  m.sorted_entries(order);
+  REQUIRE(order.size() == 6);
+  CHECK(order[0]->key == "classification.taxonomy");
+  CHECK(order[2]->key == "extra.alpha");
+  CHECK(order[5]->key == "source.ip");
+  // the same message built in another order hashes the same
+  Message n(MessageKind::Event, harm());
+  AddOptions as_is;
+  as_is.sanitize = false;
+  for (auto it = m.entries().rbegin(); it != m.entries().rend(); ++it)
+    n.add(it->key, it->value, as_is);
+  CHECK(n.hash() == m.hash());
+  CHECK(n.hash({"extra.zeta", "source.ip"}, "whitelist") ==
+        m.hash({"extra.zeta", "source.ip"}, "whitelist"));
+  CHECK(n.hash({"extra.zeta"}) != n.hash());
+}

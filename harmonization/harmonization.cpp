@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -361,6 +362,13 @@ std::shared_ptr<const Harmonization> Harmonization::from_json(std::string_view t
   auto h = std::make_shared<Harmonization>();
   load_kind(root, "event", h->impl_->ev, origin);
   load_kind(root, "report", h->impl_->rep, origin);
+  for (auto* fields : {&h->impl_->ev, &h->impl_->rep}) {
+    std::vector<FieldSpec*> order;
+    for (auto& f : *fields) order.push_back(&f);
+    std::sort(order.begin(), order.end(),
+              [](const FieldSpec* a, const FieldSpec* b) { return a->name < b->name; });
+    for (std::size_t i = 0; i < order.size(); ++i) order[i]->rank = static_cast<std::uint16_t>(i);
+  }
   h->impl_->ev_idx.build(h->impl_->ev);
   h->impl_->rep_idx.build(h->impl_->rep);
   return h;

@@ -46,6 +46,9 @@ class Regex {
 /// One harmonization field.
 struct FieldSpec {
   std::uint16_t id = 0;  ///< index into Harmonization::fields(kind)
+  /// Position of `name` among the names of the kind's fields in byte order:
+  /// comparing ranks of two fields compares their names.
+  std::uint16_t rank = 0;
   std::string name;
   TypeId type = TypeId::String;
   std::optional<std::size_t> length;  ///< max len(str(value))

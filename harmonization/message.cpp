@@ -22,7 +22,7 @@ constexpr std::string_view kExtra = "extra";
 constexpr std::string_view kTypeKey = "__type";
 constexpr std::string_view kTimeObservation = "time.observation";
 
-inline bool is_ignored_value(const Value& v) noexcept {
+[[gnu::always_inline]] inline bool is_ignored_value(const Value& v) noexcept {
   if (v.is_null()) return true;
   if (!v.is_string()) return false;
   const std::string& s = v.as_string();
@@ -280,6 +280,7 @@ AddResult Message::load_impl(std::string_view key, const FieldSpec* f, Value& va
   // absent plain field whose value is valid as it is.
   if (f && f->type != TypeId::JSONDict && !maybe_present(f) && key != kExtra &&
       !is_ignored_value(value) && harm_->check(*f, value) == Check::Ok) {
+    reserve_first();
     entries_.emplace_back(f, std::move(value));
     entries_.back().verified = true;
     mark(f, true);
@@ -361,6 +362,7 @@ void Message::store(std::string_view key, const KeyInfo& ki, Value&& value, bool
       return;
     }
   }
+  reserve_first();
   if (ki.cls == KeyClass::Field) {
     entries_.emplace_back(ki.field, std::move(value));
     mark(ki.field, true);
@@ -532,17 +534,56 @@ std::vector<std::pair<std::string, Value>> Message::finditems(std::string_view p
 
 // --- serialization -------------------------------------------------------------------
 
+namespace {
+
+/// Output written in place into a per-thread scratch buffer that only grows
+/// (so it is not zero-filled for every message), then appended to the
+/// caller's string in one copy. `bound` is an upper bound of the size of all
+/// string parts; other values are rendered apart and made room for with put().
+class ScratchWriter {
+ public:
+  explicit ScratchWriter(std::size_t bound) : bound_(bound) {
+    if (buf().size() < bound) buf().resize(std::max(bound, 2 * buf().size()));
+    p = buf().data();
+  }
+  ScratchWriter(const ScratchWriter&) = delete;
+  ScratchWriter& operator=(const ScratchWriter&) = delete;
+  /// Copies text of any size, keeping room for the rest of the bound.
+  void put(std::string_view text) {
+    const std::size_t at = static_cast<std::size_t>(p - buf().data());
+    const std::size_t need = at + text.size() + bound_;
+    if (need > buf().size()) {
+      buf().resize(need);
+      p = buf().data() + at;
+    }
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  }
+  void finish(std::string& out) const {
+    out.append(buf().data(), static_cast<std::size_t>(p - buf().data()));
+  }
+
+  char* p;
+
+ private:
+  static std::string& buf() {
+    thread_local std::string b;
+    return b;
+  }
+  std::size_t bound_;
+};
+
+}  // namespace
+
 void Message::serialize_to(std::string& out) const {
-  // One buffer of an upper bound of the size; strings are escaped in place.
   std::size_t bound = 32;
   for (const auto& e : entries_) {
     if (e.key == kTypeKey) raise_key_exists(kTypeKey);
     bound += py::json_string_bound(e.key.size()) + 4 +
              (e.value.is_string() ? py::json_string_bound(e.value.as_string().size()) : 0);
   }
-  const std::size_t base = out.size();
-  out.resize(base + bound);
-  char* p = out.data() + base;
+  ScratchWriter w(bound);
+  char*& p = w.p;
   *p++ = '{';
   thread_local std::string other;  // non-string values, rendered by append_json
   for (const auto& e : entries_) {
@@ -562,12 +603,7 @@ void Message::serialize_to(std::string& out) const {
     } else {
       other.clear();
       py::append_json(other, e.value);
-      const std::size_t at = static_cast<std::size_t>(p - out.data());
-      const std::size_t need = at + other.size() + (bound - (at - base));
-      if (need > out.size()) out.resize(need);  // room for the rest as reserved
-      p = out.data() + at;
-      std::memcpy(p, other.data(), other.size());
-      p += other.size();
+      w.put(other);
     }
     *p++ = ',';
     *p++ = ' ';
@@ -580,15 +616,13 @@ void Message::serialize_to(std::string& out) const {
   p += kind.size();
   *p++ = '"';
   *p++ = '}';
-  out.resize(static_cast<std::size_t>(p - out.data()));
+  w.finish(out);
 }
 
 std::string Message::serialize() const {
-  // built in a reused buffer, returned with an exact-size allocation
-  thread_local std::string buf;
-  buf.clear();
-  serialize_to(buf);
-  return std::string(buf);
+  std::string out;  // appended once: an exact-size allocation
+  serialize_to(out);
+  return out;
 }
 
 Value Message::to_dict(bool hierarchical, bool with_type, bool jsondict_as_string) const {
@@ -728,12 +762,90 @@ Value Message::hierarchical_dict(bool with_type, bool jsondict_as_string) const 
   return Value::dict(std::move(root));
 }
 
+namespace {
+
+/// Key order of two entries: harmonization fields by their precomputed rank.
+inline bool entry_key_less(const Message::Entry* a, const Message::Entry* b) noexcept {
+  if (a->field && b->field) return a->field->rank < b->field->rank;
+  return a->key < b->key;
+}
+
+}  // namespace
+
+void Message::sorted_entries(std::vector<const Entry*>& out) const {
+  out.clear();
+  out.reserve(entries_.size());
+  // insertion sort: events have 15-20 entries
+  for (const auto& e : entries_) {
+    std::size_t j = out.size();
+    out.push_back(&e);
+    for (; j > 0 && entry_key_less(&e, out[j - 1]); --j) out[j] = out[j - 1];
+    out[j] = &e;
+  }
+}
+
 void Message::to_json_to(std::string& out, bool hierarchical, bool with_type) const {
-  Value d = to_dict(hierarchical, with_type, false);
+  bool direct = !hierarchical;
+  for (const auto& e : entries_)
+    if (e.key == kTypeKey) direct = false;  // the general path raises as the reference does
   py::JsonOptions o;
   o.sort_keys = true;
   o.ensure_ascii = false;
-  py::append_json(out, d, o);
+  if (!direct) {
+    Value d = to_dict(hierarchical, with_type, false);
+    py::append_json(out, d, o);
+    return;
+  }
+  // to_dict() written straight from the entries in key order, into room for
+  // an upper bound of the size (strings are escaped in place)
+  thread_local std::vector<const Entry*> order;
+  sorted_entries(order);
+  std::size_t bound = 64;
+  for (const Entry* e : order)
+    bound += py::json_string_bound(e->key.size()) + 4 +
+             (e->value.is_string() ? py::json_string_bound(e->value.as_string().size()) : 0);
+  ScratchWriter w(bound);
+  char*& p = w.p;
+  *p++ = '{';
+  bool first = true;
+  bool type_done = !with_type;
+  thread_local std::string other;  // non-string values, rendered by append_json
+  for (std::size_t i = 0; i <= order.size(); ++i) {
+    const Entry* e = i < order.size() ? order[i] : nullptr;
+    if (!type_done && (!e || kTypeKey < e->key)) {
+      if (!first) {
+        *p++ = ',';
+        *p++ = ' ';
+      }
+      first = false;
+      static constexpr std::string_view kType = "\"__type\": \"";
+      std::memcpy(p, kType.data(), kType.size());
+      p += kType.size();
+      const std::string_view kind = kind_name(kind_);
+      std::memcpy(p, kind.data(), kind.size());
+      p += kind.size();
+      *p++ = '"';
+      type_done = true;
+    }
+    if (!e) break;
+    if (!first) {
+      *p++ = ',';
+      *p++ = ' ';
+    }
+    first = false;
+    p = py::write_json_string(p, e->key, false);
+    *p++ = ':';
+    *p++ = ' ';
+    if (e->value.is_string()) {
+      p = py::write_json_string(p, e->value.as_string(), false);
+    } else {
+      other.clear();
+      py::append_json(other, e->value, o);
+      w.put(other);
+    }
+  }
+  *p++ = '}';
+  w.finish(out);
 }
 
 std::string Message::to_json(bool hierarchical, bool with_type) const {
@@ -750,16 +862,28 @@ std::string Message::hash(const std::vector<std::string>& filter_keys,
           "Argument 'filter_type' is invalid. Should be one of: ['whitelist', "
           "'blacklist']. Got " +
               py_repr(filter_type) + ".");
-  std::vector<const Entry*> order;
-  order.reserve(entries_.size());
-  for (const auto& e : entries_) order.push_back(&e);
-  std::sort(order.begin(), order.end(),
-            [](const Entry* a, const Entry* b) { return a->key < b->key; });
+  thread_local std::vector<const Entry*> order;
+  sorted_entries(order);
+  // filter keys naming harmonization fields are compared as FieldSpecs
+  thread_local std::vector<const FieldSpec*> filter_fields;
+  filter_fields.clear();
+  for (const auto& k : filter_keys) filter_fields.push_back(harm_->find(kind_, k));
+  const FieldSpec* observation = harm_->find(kind_, kTimeObservation);
   thread_local std::string buf;
   buf.clear();
   for (const Entry* e : order) {
-    if (e->key == kTimeObservation) continue;
-    bool listed = std::find(filter_keys.begin(), filter_keys.end(), e->key) != filter_keys.end();
+    bool listed = false;
+    if (e->field) {
+      if (e->field == observation) continue;
+      for (const FieldSpec* f : filter_fields)
+        if (f == e->field) {
+          listed = true;
+          break;
+        }
+    } else {
+      if (e->key == kTimeObservation) continue;
+      listed = std::find(filter_keys.begin(), filter_keys.end(), e->key) != filter_keys.end();
+    }
     if (whitelist != listed) continue;
     buf.append(e->key);
     buf += '\xC0';
@@ -1023,8 +1147,18 @@ Message Message::event_from_report(const Message& report,
       "feed.accuracy", "feed.code", "feed.documentation", "feed.name", "feed.provider",
       "feed.url",      "rtir_id",   "time.observation"};
   Message ev(MessageKind::Event, report.harm_);
-  for (std::string_view k : kCopied)
-    if (report.contains(k)) ev.load(k, report.getitem(k));
+  for (std::string_view k : kCopied) {
+    // report.contains(k) / report[k] by the report's field, without more lookups by name
+    const FieldSpec* rf = report.harm_->find(report.kind_, k);
+    if (!rf || rf->type == TypeId::JSONDict) {
+      if (report.contains(k)) ev.load(k, report.getitem(k));
+      continue;
+    }
+    const std::ptrdiff_t i = report.index_of(k, KeyInfo{KeyClass::Field, rf});
+    if (i < 0) continue;
+    Value v = report.entries_[static_cast<std::size_t>(i)].value;
+    ev.load_impl(k, ev.harm_->find(MessageKind::Event, k), v);
+  }
   for (const auto& k : copy_fields) {
     if (!report.contains(k)) continue;
     // copied as stored (not sanitized again: raw stays as is), replacing a value copied above

@@ -114,6 +114,10 @@ class Message {
   std::vector<std::string> keys() const;
   std::vector<std::pair<std::string, Value>> finditems(std::string_view prefix) const;
   const std::vector<Entry>& entries() const noexcept { return entries_; }
+  /// The entries in key order (byte order of the keys, which is Python's
+  /// sorted() of the str keys), as to_json and hash write them. Harmonization
+  /// fields compare by their precomputed rank, without comparing text.
+  void sorted_entries(std::vector<const Entry*>& out) const;
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
   void clear() noexcept {
@@ -186,6 +190,12 @@ class Message {
   static bool unserialize_event_fast(std::string_view json, Message& m, bool default_event);
   void store(std::string_view key, const KeyInfo& ki, Value&& value, bool overwrite,
              bool verified = true);
+  /// Room for a typical event at the first insertion (no regrowth while an
+  /// event of up to this many fields is built).
+  void reserve_first() {
+    if (entries_.capacity() == 0) entries_.reserve(kInitialCapacity);
+  }
+  static constexpr std::size_t kInitialCapacity = 24;
   const FieldSpec* own_field(const FieldSpec& f) const noexcept;
   void explode_jsondict(const FieldSpec& f, const Value& json_text);
   void remove_jsondict_items(std::string_view field_name) noexcept;

@@ -299,7 +299,42 @@ std::string_view type_name(const Value& v) noexcept {
   return "object";
 }
 
+/// True if every byte of s is printable ASCII other than '\\' and '\'' (repr
+/// then writes the text as is between single quotes).
+inline bool repr_plain_ascii(std::string_view s) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i lo = _mm_set1_epi8(0x1f);
+  const __m128i sq = _mm_set1_epi8('\'');
+  const __m128i bs = _mm_set1_epi8('\\');
+  const __m128i del = _mm_set1_epi8(0x7f);
+  for (; n >= 16; p += 16, n -= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // bytes >= 0x80 are negative as signed: caught by the < 0x20 test below
+    const __m128i bad = _mm_or_si128(
+        _mm_or_si128(_mm_cmpgt_epi8(lo, x) /* x < 0x20 or >= 0x80 */, _mm_cmpeq_epi8(x, sq)),
+        _mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, del)));
+    if (_mm_movemask_epi8(bad)) return false;
+  }
+#endif
+  for (; n; ++p, --n) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') return false;
+  }
+  return true;
+}
+
 void append_str_repr(std::string& out, std::string_view s) {
+  if (repr_plain_ascii(s)) {
+    const std::size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* w = out.data() + at;
+    *w = '\'';
+    if (!s.empty()) std::memcpy(w + 1, s.data(), s.size());
+    w[s.size() + 1] = '\'';
+    return;
+  }
   bool has_sq = s.find('\'') != std::string_view::npos;
   bool has_dq = has_sq && s.find('"') != std::string_view::npos;
   char q = (has_sq && !has_dq) ? '"' : '\'';

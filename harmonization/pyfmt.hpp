@@ -84,6 +84,8 @@ class JsonReader {
     return false;
   }
   const char* pos() const noexcept { return p_; }
+  /// Moves the cursor (to a position inside the text it was made for).
+  void seek(const char* p) noexcept { p_ = p; }
   /// True if a string read so far may hold non-ASCII bytes (bytes outside
   /// strings must be ASCII for a successful parse anyway).
   bool saw_non_ascii() const noexcept { return non_ascii_; }

@@ -65,22 +65,27 @@ class Value {
   }
   static Value list(List l) {
     Value v;
+    v.list_ = new List(std::move(l));
     v.kind_ = Kind::List;
-    v.list_ = std::make_unique<List>(std::move(l));
     return v;
   }
   static Value dict(Dict d) {
     Value v;
+    v.dict_ = new Dict(std::move(d));
     v.kind_ = Kind::Dict;
-    v.dict_ = std::make_unique<Dict>(std::move(d));
     return v;
   }
 
   Value(const Value& o) : kind_(o.kind_), i_(o.i_), s_(o.s_) {
-    if (o.list_) list_ = std::make_unique<List>(*o.list_);
-    if (o.dict_) dict_ = std::make_unique<Dict>(*o.dict_);
+    if (o.kind_ == Kind::List)
+      list_ = new List(*o.list_);
+    else if (o.kind_ == Kind::Dict)
+      dict_ = new Dict(*o.dict_);
   }
-  Value(Value&&) noexcept = default;
+  /// Leaves `o` null when it held a list or dict (it keeps scalars).
+  Value(Value&& o) noexcept : kind_(o.kind_), i_(o.i_), s_(std::move(o.s_)) {
+    if (kind_ == Kind::List || kind_ == Kind::Dict) o.kind_ = Kind::Null;
+  }
   Value& operator=(const Value& o) {
     if (this != &o) {
       Value tmp(o);
@@ -88,8 +93,17 @@ class Value {
     }
     return *this;
   }
-  Value& operator=(Value&&) noexcept = default;
-  ~Value() = default;
+  Value& operator=(Value&& o) noexcept {
+    if (this != &o) {
+      release();
+      kind_ = o.kind_;
+      i_ = o.i_;
+      s_ = std::move(o.s_);
+      if (kind_ == Kind::List || kind_ == Kind::Dict) o.kind_ = Kind::Null;
+    }
+    return *this;
+  }
+  ~Value() { release(); }
 
   Kind kind() const noexcept { return kind_; }
   bool is_null() const noexcept { return kind_ == Kind::Null; }
@@ -114,8 +128,7 @@ class Value {
   std::string& mutable_string() noexcept { return s_; }
   /// Makes this value the String `s`, reusing the storage of its text.
   void assign_string(std::string_view s) {
-    list_.reset();
-    dict_.reset();
+    release();
     kind_ = Kind::String;
     s_.assign(s.data(), s.size());
   }
@@ -132,15 +145,24 @@ class Value {
   friend bool operator==(const Value& a, const Value& b) noexcept;
 
  private:
+  /// Frees a held list or dict (the kind is left as it was).
+  void release() noexcept {
+    if (kind_ == Kind::List)
+      delete list_;
+    else if (kind_ == Kind::Dict)
+      delete dict_;
+  }
+
+  // 48 bytes: the kind, one word (scalar or the container), the text.
   Kind kind_;
   union {
     bool b_;
     std::int64_t i_;
     double f_;
+    List* list_;
+    Dict* dict_;
   };
   std::string s_;
-  std::unique_ptr<List> list_;
-  std::unique_ptr<Dict> dict_;
 };
 
 }  // namespace intelflow::harm
