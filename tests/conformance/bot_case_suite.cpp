@@ -78,8 +78,6 @@ class BotCaseSuite final : public Suite {
           report.fail(c.id, kSuite, {c.error}, c.path.string());
         } else if (!implemented) {
           report.skip(c.id, kSuite, "bot not implemented: " + module, module);
-        } else if (const char* why = unrecorded_input(module)) {
-          report.skip(c.id, kSuite, why, module);
         } else {
           std::vector<std::string> diffs;
           try {
@@ -95,17 +93,6 @@ class BotCaseSuite final : public Suite {
   }
 
  private:
-  /// Cases whose input the corpus does not hold, so no port can run them: the
-  /// listening collectors' reference tests sent their data over a socket
-  /// (not recorded in the case; only the resulting reports are). Like a
-  /// vector whose input type cannot be represented, such a case is skipped
-  /// with this reason; the bots' own tests cover the same exchanges.
-  static const char* unrecorded_input(const std::string& module) {
-    if (module == "intelmq.bots.collectors.tcp.collector" || module == "collectors.tcp.collector")
-      return "input not recorded: the reference test sent it over a TCP socket";
-    return nullptr;
-  }
-
   /// The README: "The Shadowserver parser cases use the test schema in
   /// files/bots/parsers/shadowserver/schema.json.test as their report schema."
   /// The parser takes it through its `schema_file` parameter (unless the case
