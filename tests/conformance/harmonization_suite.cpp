@@ -18,7 +18,6 @@ using harm::TypeId;
 using harm::Value;
 namespace dt = harm::datetime;
 
-constexpr std::string_view kFile = "harmonization_vectors.json";
 constexpr std::string_view kSuite = "harmonization";
 
 /// The vector files name the types as IntelMQ's classes do.
@@ -136,13 +135,13 @@ class HarmonizationSuite final : public Suite {
  public:
   std::string_view name() const noexcept override { return kSuite; }
   bool present(const Options& opts) const override {
-    return std::filesystem::is_regular_file(opts.dir / kFile);
+    return std::filesystem::is_regular_file(opts.harmonization_vectors_file());
   }
 
   void run(const Options& opts, Report& report) override {
     Json doc;
     {
-      std::ifstream in(opts.dir / kFile);
+      std::ifstream in(opts.harmonization_vectors_file());
       doc = Json::parse(in);  // a broken vector file is fatal: reported by main
     }
     std::optional<std::int64_t> meta_clock;

@@ -3,6 +3,7 @@
 // vectors, message scenarios, bot cases) against intelflow and reports diffs.
 //
 //   intelflow-conformance [--dir DIR] [--json REPORT] [--filter GLOB]... [--verbose]
+//                         [--harmonization-vectors FILE] [--message-vectors FILE]
 //
 // Exit status: 0 when nothing failed, 1 when something failed, 2 on usage or I/O errors.
 #include <cstdlib>
@@ -17,13 +18,17 @@ using intelflow::conformance::Options;
 
 constexpr const char* kUsage =
     "usage: intelflow-conformance [--dir DIR] [--json REPORT] [--filter GLOB]... [--verbose]\n"
+    "                             [--harmonization-vectors FILE] [--message-vectors FILE]\n"
     "  --dir DIR       conformance folder (default: $INTELFLOW_CONFORMANCE_DIR, else\n"
     "                  ../shared/conformance); runs harmonization_vectors.json,\n"
     "                  message_vectors.json and cases/ where present\n"
     "  --json REPORT   write every result, the counts and skipped_modules as JSON\n"
     "  --filter GLOB   select by id (IPAddress/*, from_fuzzy/*, scenario/01*), scenario\n"
     "                  name, or bot module; may be repeated (any match selects)\n"
-    "  --verbose       print passes, skips, every diff of a failure and per-group counts\n";
+    "  --verbose       print passes, skips, every diff of a failure and per-group counts\n"
+    "  --harmonization-vectors FILE, --message-vectors FILE\n"
+    "                  run these vector files instead of the ones in DIR (the runner's\n"
+    "                  own fixtures use them)\n";
 
 }  // namespace
 
@@ -56,6 +61,10 @@ int main(int argc, char** argv) {
       json_path = value("--json");
     } else if (is("--filter")) {
       opts.filters.push_back(value("--filter"));
+    } else if (is("--harmonization-vectors")) {
+      opts.harmonization_vectors = value("--harmonization-vectors");
+    } else if (is("--message-vectors")) {
+      opts.message_vectors = value("--message-vectors");
     } else if (a == "--verbose" || a == "-v") {
       opts.verbose = true;
     } else {
@@ -70,6 +79,13 @@ int main(int argc, char** argv) {
   if (!std::filesystem::is_directory(opts.dir)) {
     std::cerr << "intelflow-conformance: no such directory: " << opts.dir.string() << "\n";
     return 2;
+  }
+
+  for (const auto& f : {opts.harmonization_vectors, opts.message_vectors}) {
+    if (!f.empty() && !std::filesystem::is_regular_file(f)) {
+      std::cerr << "intelflow-conformance: no such vector file: " << f.string() << "\n";
+      return 2;
+    }
   }
 
   std::vector<std::unique_ptr<Suite>> suites;

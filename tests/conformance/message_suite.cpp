@@ -22,7 +22,6 @@ using harm::Value;
 using HarmPtr = std::shared_ptr<const harm::Harmonization>;
 using Pairs = std::vector<std::pair<std::string, Value>>;
 
-constexpr std::string_view kFile = "message_vectors.json";
 constexpr std::string_view kSuite = "message";
 
 /// Signals a malformed or unsupported scenario (a runner problem, not a port failure).
@@ -396,13 +395,13 @@ class MessageSuite final : public Suite {
  public:
   std::string_view name() const noexcept override { return kSuite; }
   bool present(const Options& opts) const override {
-    return std::filesystem::is_regular_file(opts.dir / kFile);
+    return std::filesystem::is_regular_file(opts.message_vectors_file());
   }
 
   void run(const Options& opts, Report& report) override {
     Json doc;
     {
-      std::ifstream in(opts.dir / kFile);
+      std::ifstream in(opts.message_vectors_file());
       doc = Json::parse(in);
     }
     std::optional<std::int64_t> meta_clock;

@@ -25,6 +25,17 @@ struct Options {
   std::filesystem::path dir;
   std::vector<std::string> filters;  ///< fnmatch globs; empty = everything
   bool verbose = false;
+  /// Vector files named on the command line; empty = the standard names in `dir`.
+  std::filesystem::path harmonization_vectors, message_vectors;
+
+  /// The harmonization / message vector file to run (it may not exist).
+  std::filesystem::path harmonization_vectors_file() const {
+    return harmonization_vectors.empty() ? dir / "harmonization_vectors.json"
+                                         : harmonization_vectors;
+  }
+  std::filesystem::path message_vectors_file() const {
+    return message_vectors.empty() ? dir / "message_vectors.json" : message_vectors;
+  }
 
   /// Whether an item is selected: no filter, or any filter matches one of the names.
   bool selected(std::string_view id, std::string_view alt = {}) const;
