@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <catch2/catch.hpp>
 
-#include "engine/api/testing.hpp"
+#include "bots/common/parser_test_util.hpp"
 
 using namespace intelflow::api;
 using intelflow::harm::Message;
@@ -13,48 +13,19 @@ const char* kModule = "intelmq.bots.parsers.phishtank.parser";
 
 namespace {
 
-std::string b64decode(const std::string& in) {
-  static const std::string kAlpha =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    auto p = kAlpha.find(c);
-    if (p == std::string::npos) continue;
-    acc = (acc << 6) | static_cast<std::uint32_t>(p);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
+using intelflow::bots::ptest::ParserRun;
 
-/// One run of the parser on one report with `raw` = text.
-struct Run {
-  testing::TestBot bot;
-  testing::CaptureEmitter out{{"_default", "_on_error"}};
-
+/// One run of the parser on one report (feed.name "Test Feed", then `fields`)
+/// with `raw` = text: the common ParserRun with this file's argument order.
+struct Run : ParserRun {
   Run(std::vector<std::pair<std::string, Value>> params, const std::string& text,
       std::vector<std::pair<std::string, std::string>> fields = {})
-      : bot(kModule, std::move(params)) {
-    Message report = bot.report();
-    report.add("feed.name", Value::string("Test Feed"));
-    for (const auto& [k, v] : fields) report.add(k, Value::string(v));
-    report.add("raw", Value::string(text));
-    bot.process(report, out);
-  }
-  const std::vector<Message>& events() { return out.sent["_default"]; }
-  Value get(std::size_t i, const char* key) { return events().at(i).get(key); }
-  std::string str(std::size_t i, const char* key) {
-    const Value v = get(i, key);
-    return v.is_string() ? v.as_string() : "<" + std::string(key) + " missing>";
-  }
-  std::string raw(std::size_t i) { return b64decode(events().at(i).get("raw").as_string()); }
-  std::string dumped_raw(std::size_t i) {
-    return b64decode(out.dumped.at(i).first.get("raw").as_string());
+      : ParserRun(kModule, with_feed_name(std::move(fields)), text, std::move(params)) {}
+
+  static std::vector<std::pair<std::string, std::string>> with_feed_name(
+      std::vector<std::pair<std::string, std::string>> fields) {
+    fields.insert(fields.begin(), {"feed.name", "Test Feed"});
+    return fields;
   }
 };
 
