@@ -176,7 +176,7 @@ TEST_CASE("embedded cache: clear empties memory and log", "[cache]") {
   CHECK(c.size() == 0);
 }
 
-TEST_CASE("cache options: embedded unless redis_cache_host is set; numbers may be strings",
+TEST_CASE("cache options: embedded unless redis_cache_host is set, numbers may be strings",
           "[cache]") {
   intelflow::api::Params p({{"redis_cache_ttl", Value::string("86400")},
                             {"redis_cache_db", Value::integer(6)},

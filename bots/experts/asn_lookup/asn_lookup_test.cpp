@@ -72,7 +72,7 @@ TEST_CASE("asn_lookup: IPv6 lookups and host bits of a file prefix are cleared",
   CHECK(r2.get("source.network") == Value::string("203.0.113.0/24"));
 }
 
-TEST_CASE("asn_lookup: existing values are overwritten; unknown addresses leave the event alone",
+TEST_CASE("asn_lookup: existing values are overwritten, unknown addresses leave the event alone",
           "[experts][asn_lookup]") {
   testing::TestBot bot("experts.asn_lookup.expert",
                        {{"database", Value::string(testdata("ipasn.dat"))}});

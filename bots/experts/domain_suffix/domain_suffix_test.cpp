@@ -41,7 +41,7 @@ TEST_CASE("domain_suffix: unknown TLDs, private section and IDN rules",
   CHECK(suffix_of(bot, "xn--85x722f.xn--fiqs8s") == Value::string("xn--fiqs8s"));
 }
 
-TEST_CASE("domain_suffix: reverse_dns field; bad field refuses the start",
+TEST_CASE("domain_suffix: reverse_dns field, bad field refuses the start",
           "[experts][domain_suffix]") {
   testing::TestBot bot("experts.domain_suffix.expert", {{"suffix_file", Value::string(psl())},
                                                         {"field", Value::string("reverse_dns")}});

@@ -46,7 +46,7 @@ TEST_CASE("domain_valid: invalid syntax, underscores, unlisted TLDs and absence 
   CHECK_FALSE(passes(bot, "source.fqdn", nullptr));
 }
 
-TEST_CASE("domain_valid: another field; missing list refuses the start",
+TEST_CASE("domain_valid: another field, missing list refuses the start",
           "[experts][domain_valid]") {
   testing::TestBot bot("experts.domain_valid.expert",
                        {{"tlds_domains_list", Value::string(tlds())},

@@ -61,7 +61,7 @@ TEST_CASE("filter: the four match/action routes", "[experts][filter]") {
         M{{"_default", 1}, {"action_other", 0}, {"filter_match", 0}, {"filter_no_match", 1}});
 }
 
-TEST_CASE("filter: equality is typed; regex searches the string form", "[experts][filter]") {
+TEST_CASE("filter: equality is typed, regex searches the string form", "[experts][filter]") {
   auto text = value_bot(Value::string("80"), "keep");
   CHECK(route(text)["_default"] == 0);
   auto rx = value_bot(Value::string("^8"), "keep", Value::string("yes"));

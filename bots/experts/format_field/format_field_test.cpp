@@ -45,7 +45,7 @@ TEST_CASE("format_field: replace at most replace_count times", "[experts][format
   CHECK(run(all, {{"extra.u", Value::string("aXa")}}).get("extra.u") == Value::string("bbXbb"));
 }
 
-TEST_CASE("format_field: split into a list; order strip, replace, split",
+TEST_CASE("format_field: split into a list, order strip, replace, split",
           "[experts][format_field]") {
   testing::TestBot bot("experts.format_field.expert", {{"strip_columns", Value::string("extra.l")},
                                                        {"replace_column", Value::string("extra.l")},

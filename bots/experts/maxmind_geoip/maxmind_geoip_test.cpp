@@ -51,7 +51,7 @@ TEST_CASE("maxmind_geoip: country, coordinates and city of both sides",
   CHECK(r.get("destination.geolocation.city") == Value::string("Amsterdam"));
 }
 
-TEST_CASE("maxmind_geoip: the most specific network wins; unknown addresses add nothing",
+TEST_CASE("maxmind_geoip: the most specific network wins, unknown addresses add nothing",
           "[experts][maxmind_geoip]") {
   testing::TestBot bot("experts.maxmind_geoip.expert", {{"database", Value::string(database())}});
   auto r = run(bot, {{"source.ip", Value::string("192.0.2.200")},

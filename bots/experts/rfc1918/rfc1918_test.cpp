@@ -69,7 +69,7 @@ TEST_CASE("rfc1918: private-use AS numbers", "[experts][rfc1918]") {
     CHECK_FALSE(run(bot, "source.asn", Value::integer(asn)).dropped);
 }
 
-TEST_CASE("rfc1918: del removes the field; checking stops at the first match",
+TEST_CASE("rfc1918: del removes the field, checking stops at the first match",
           "[experts][rfc1918]") {
   testing::TestBot bot("experts.rfc1918.expert",
                        {{"fields", Value::string("destination.ip,source.ip")},
@@ -84,7 +84,7 @@ TEST_CASE("rfc1918: del removes the field; checking stops at the first match",
   CHECK(out.sent["_default"][0].contains("source.ip"));
 }
 
-TEST_CASE("rfc1918: fields and policy are lower-cased; lengths must agree", "[experts][rfc1918]") {
+TEST_CASE("rfc1918: fields and policy are lower-cased, lengths must agree", "[experts][rfc1918]") {
   testing::TestBot bot("experts.rfc1918.expert", {{"fields", Value::string(" Source.IP ")},
                                                   {"policy", Value::string("DROP")}});
   CHECK(run(bot, "source.ip", Value::string("10.0.0.1")).dropped);

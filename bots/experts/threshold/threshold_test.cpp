@@ -49,7 +49,7 @@ TEST_CASE("threshold: exactly the event reaching the threshold is forwarded",
   CHECK(out.dropped.size() == 5);
 }
 
-TEST_CASE("threshold: different groups count separately; add_keys; bypass",
+TEST_CASE("threshold: different groups count separately, add_keys, bypass",
           "[experts][threshold]") {
   testing::TestBot bot("experts.threshold.expert",
                        {{"filter_keys", Value::list({Value::string("destination.ip")})},

@@ -41,7 +41,7 @@ TEST_CASE("url: IP hosts, default ports, transport from the first side only", "[
   CHECK(r.get("protocol.transport") == Value::string("udp"));
 }
 
-TEST_CASE("url: existing fields are kept unless overwrite; skip_fields", "[experts][url]") {
+TEST_CASE("url: existing fields are kept unless overwrite, skip_fields", "[experts][url]") {
   testing::TestBot keep("experts.url.expert", {});
   auto r = run(keep, {{"source.url", Value::string("ssh://h.example.net:2222/")},
                       {"source.port", Value::integer(22)}});

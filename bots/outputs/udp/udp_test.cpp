@@ -89,7 +89,7 @@ TEST_CASE("udp output: delimited fields in event order, control characters remov
   CHECK(r.receive() == ";source.port:80;comment:abcd;extra.flag:True\n");
 }
 
-TEST_CASE("udp output: keep_raw_field keeps raw; without it raw must exist", "[outputs][udp]") {
+TEST_CASE("udp output: keep_raw_field keeps raw, without it raw must exist", "[outputs][udp]") {
   UdpReceiver r;
   {
     TestBot t("outputs.udp.output",

@@ -124,7 +124,7 @@ TEST_CASE("generic csv: skip_header as a number of lines", "[parsers][generic_cs
   CHECK(r.raw(0) == "another line\nsource_ip\n11.11.11.11\n");
 }
 
-TEST_CASE("generic csv: mixed line endings fall back to CRLF; data_type json",
+TEST_CASE("generic csv: mixed line endings fall back to CRLF, data_type json",
           "[parsers][generic_csv]") {
   Run r({{"columns", list({"source.ip", "source.url", "extra.tags"})},
          {"skip_header", Value::boolean(true)},

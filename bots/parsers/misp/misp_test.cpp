@@ -42,7 +42,7 @@ TEST_CASE("misp: supported attributes become events, others are skipped", "[misp
   CHECK(run.str(1, "source.ip") == "10.0.0.1");
 }
 
-TEST_CASE("misp: no tag means no classification; dropzone sets the identifier", "[misp][unit]") {
+TEST_CASE("misp: no tag means no classification, dropzone sets the identifier", "[misp][unit]") {
   const std::string base = R"({"id": "7", "uuid": "5758ebf5-c898-48e6-9fe9-5665c0a83866", )";
   ParserRun plain(kModule, kReport,
                   base + R"("Attribute": [)" + attribute("Artifacts dropped", "md5", "abc") + "]}");
