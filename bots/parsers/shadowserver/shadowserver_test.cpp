@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <catch2/catch.hpp>
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -37,16 +39,22 @@ std::string b64decode(const std::string& in) {
 }
 
 /// A schema file in a scratch directory.
+/// A schema file in a directory of its own (tests run in parallel, also from
+/// other build directories: a shared path would be removed under another test).
 struct SchemaFile {
-  std::filesystem::path path;
+  std::filesystem::path dir, path;
   explicit SchemaFile(const std::string& json, const std::string& name = "schema.json") {
-    auto dir = std::filesystem::temp_directory_path() / "intelflow-shadowserver-test";
-    std::filesystem::create_directories(dir);
+    std::string tmpl = (std::filesystem::temp_directory_path() / "intelflow-shadowserver-XXXXXX");
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
     path = dir / name;
     write(json);
   }
   void write(const std::string& json) const { std::ofstream(path) << json; }
-  ~SchemaFile() { std::filesystem::remove(path); }
+  ~SchemaFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
 };
 
 const std::string kSchema = R"({
