@@ -47,3 +47,24 @@ TEST_CASE("geohash: an existing hash is kept unless overwrite", "[experts][geoha
           Value::string(overwrite ? "u4pruyd" : "old"));
   }
 }
+
+TEST_CASE("geohash: a precision outside 0..64 is refused at start", "[experts][geohash]") {
+  for (std::int64_t bad : {-1, 65}) {
+    try {
+      testing::TestBot bot("experts.geohash.expert", {{"precision", Value::integer(bad)}});
+      FAIL("precision " << bad << " was accepted");
+    } catch (const ConfigError& e) {
+      CHECK(e.param() == "precision");
+    }
+  }
+}
+
+TEST_CASE("geohash: integral coordinates are numbers too, one coordinate alone adds nothing",
+          "[experts][geohash]") {
+  testing::TestBot bot("experts.geohash.expert", {});
+  auto r = run(bot, {{"source.geolocation.latitude", Value::integer(57)},
+                     {"source.geolocation.longitude", Value::integer(10)},
+                     {"destination.geolocation.longitude", Value::floating(-49.265506)}});
+  CHECK(r.get("extra.source.geolocation.geohash") == Value::string("u4ph789"));
+  CHECK_FALSE(r.contains("extra.destination.geolocation.geohash"));
+}

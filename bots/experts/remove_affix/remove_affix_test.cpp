@@ -42,3 +42,20 @@ TEST_CASE("remove_affix: removing everything deletes the field", "[experts][remo
                        {{"affix", Value::string("www.example.com")}});
   CHECK_FALSE(run(bot, "source.fqdn", "www.example.com").contains("source.fqdn"));
 }
+
+TEST_CASE("remove_affix: an event without the field passes unchanged", "[experts][remove_affix]") {
+  testing::TestBot bot("experts.remove_affix.expert", {});
+  auto r = run(bot, "source.url", "http://www.example.com/");
+  CHECK_FALSE(r.contains("source.fqdn"));
+  CHECK(r.get("source.url") == Value::string("http://www.example.com/"));
+}
+
+TEST_CASE("remove_affix: a field that is not text fails the event", "[experts][remove_affix]") {
+  // IntelMQ calls str.startswith on the value: an int raises AttributeError.
+  testing::TestBot bot("experts.remove_affix.expert", {{"field", Value::string("source.port")}});
+  testing::CaptureEmitter out;
+  auto ev = bot.event();
+  ev.add("source.port", Value::integer(80));
+  CHECK_THROWS(bot.process(ev, out));
+  CHECK(out.sent["_default"].empty());
+}
