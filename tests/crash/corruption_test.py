@@ -31,28 +31,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 ENGINE = {"threads": 2, "batch_size": 64, "fsync": "always", "max_in_flight": 100000}
-WAIT_BOT = """
-slow-wait:
-  bot_id: slow-wait
-  enabled: true
-  group: Expert
-  module: intelmq.bots.experts.wait.expert
-  name: Wait
-  parameters:
-    destination_queues:
-      _default: [bench-file-output-queue]
-    sleep_time: 3600
-  run_mode: continuous
-"""
 
 
 def write_graph(a, root, inp, out, blocked):
-    g = harness.graph_text(a.bench, inp, out, 16384, ENGINE, pipeline="short",
-                           extra_bots=WAIT_BOT if blocked else "")
+    g = harness.graph_text(a.bench, inp, out, 16384, ENGINE, pipeline="short")
     if blocked:
-        g = g.replace("_default: [bench-file-output-queue]\n    columns:",
-                      "_default: [slow-wait-queue]\n    columns:", 1)
-        assert "slow-wait-queue" in g
+        g = harness.block_after_parser(g)
     path = os.path.join(root, "blocked.yaml" if blocked else "graph.yaml")
     with open(path, "w") as f:
         f.write(g)

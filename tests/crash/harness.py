@@ -137,6 +137,34 @@ def graph_text(bench, inp, out, chunk_size, engine, pipeline="bench", extra_bots
     return g
 
 
+WAIT_BOT = """
+slow-wait:
+  bot_id: slow-wait
+  enabled: true
+  group: Expert
+  module: intelmq.bots.experts.wait.expert
+  name: Wait
+  parameters:
+    destination_queues:
+      _default: [{dest}]
+    sleep_time: 3600
+  run_mode: continuous
+"""
+
+
+def block_after_parser(g):
+    """Puts a wait expert sleeping an hour per event after the CSV parser: the
+    collector keeps writing reports to the WAL (with a large engine
+    max_in_flight) while nothing is delivered or acknowledged."""
+    marker = "\n    columns:"
+    i = g.index(marker)
+    j = g.rindex("_default: [", 0, i)
+    dest = g[j + len("_default: ["):g.index("]", j)]
+    g = g[:j] + "_default: [slow-wait-queue]" + g[g.index("]", j) + 1:]
+    k = g.index("\nglobal:\n")
+    return g[:k] + WAIT_BOT.format(dest=dest) + g[k:]
+
+
 def read_events(out):
     if not os.path.exists(out):
         return []
