@@ -65,3 +65,23 @@ TEST_CASE("format_field: a non-text value fails the event", "[experts][format_fi
   ev.add("source.port", Value::integer(80));
   CHECK_THROWS(bot.process(ev, out));
 }
+
+TEST_CASE("format_field: an empty split_separator and an incomplete replacement refuse the start",
+          "[experts][format_field]") {
+  try {
+    testing::TestBot bot(
+        "experts.format_field.expert",
+        {{"split_column", Value::string("extra.tags")}, {"split_separator", Value::string("")}});
+    FAIL("an empty split_separator was accepted");
+  } catch (const ConfigError& e) {
+    CHECK(e.param() == "split_separator");
+  }
+  try {
+    testing::TestBot bot(
+        "experts.format_field.expert",
+        {{"replace_column", Value::string("source.fqdn")}, {"old_value", Value::string("x")}});
+    FAIL("replace_column without new_value was accepted");
+  } catch (const ConfigError& e) {
+    CHECK(e.param() == "replace_column");
+  }
+}

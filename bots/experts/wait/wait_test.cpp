@@ -66,3 +66,12 @@ TEST_CASE("wait: queue mode waits until the list is short enough", "[experts][wa
   CHECK(out.sent["_default"].size() == 1);
   redisFree(c);
 }
+
+TEST_CASE("wait: a negative sleep_time refuses the start", "[experts][wait]") {
+  try {
+    testing::TestBot bot("experts.wait.expert", {{"sleep_time", Value::floating(-1.5)}});
+    FAIL("a negative sleep_time was accepted");
+  } catch (const ConfigError& e) {
+    CHECK(e.param() == "sleep_time");
+  }
+}
