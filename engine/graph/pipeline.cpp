@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <stdexcept>
@@ -246,6 +248,30 @@ struct Pipeline::Impl {
   std::condition_variable stop_cv;
   std::unique_ptr<wal::Wal> wal;
   wal::RecoveryReport wal_report;
+  mutable std::mutex measure_mu;
+  Measurements measure;
+  /// Records one flushed output batch of `n` messages admitted at `admitted`.
+  void record_output(std::chrono::steady_clock::time_point admitted, std::size_t n) {
+    auto now = std::chrono::steady_clock::now();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - admitted).count();
+    auto wall = unix_ns();
+    std::lock_guard lk(measure_mu);
+    measure.last_output_unix_ns = wall;
+    measure.events_out += n;
+    if (measure.latency_us.size() < (1u << 22))
+      measure.latency_us.emplace_back(
+          static_cast<std::uint32_t>(std::clamp<std::int64_t>(us, 0, UINT32_MAX)),
+          static_cast<std::uint32_t>(n));
+  }
+  void record_admit() {
+    std::lock_guard lk(measure_mu);
+    if (measure.first_admit_unix_ns == 0) measure.first_admit_unix_ns = unix_ns();
+  }
+  static std::uint64_t unix_ns() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  }
   /// Per output bot: (seq -> ids) written before a crash, for un-acknowledged seqs.
   std::map<std::string, std::map<std::uint64_t, std::unordered_set<std::uint64_t>>, std::less<>>
       delivered;
@@ -284,6 +310,7 @@ struct Pipeline::Impl {
     std::unique_lock lk(flight_mu);
     flight_cv.wait(lk, [&] { return owner.in_flight_.load() < max_in_flight || stopping_hard; });
     auto n = owner.in_flight_.fetch_add(1) + 1;
+    if (owner.measured_.exchange(true) == false) record_admit();
     auto seen = owner.max_in_flight_seen_.load();
     while (n > seen && !owner.max_in_flight_seen_.compare_exchange_weak(seen, n)) {
     }
@@ -627,17 +654,20 @@ void BotNode::handle(const BatchPtr& in) {
     const std::unordered_set<std::uint64_t>* done = nullptr;
     if (in->ticket && in->ticket->replay()) done = p_.delivered_before_crash(cfg_.id, seq);
     std::string written_ids;
+    std::size_t written = 0;
     for (; i < msgs.size() && !stopped_.load(); ++i) {
       em.select(i);
       std::uint64_t id = i < in->ids.size() ? in->ids[i] : i;
       if (done && done->count(id)) continue;  // written before the crash: not again
       if (run_one(msgs[i], [&](Message& m) { output_->process(m); })) {
+        ++written;
         if (!written_ids.empty()) written_ids += ',';
         fmt::format_to(std::back_inserter(written_ids), "{:x}", id);
       }
     }
     try {
       output_->flush();
+      if (in->ticket && written) p_.record_output(in->ticket->admitted(), written);
       // Record what is now in the output and where it ends (exactly-once
       // outputs): after a crash the output is cut back to the last recorded
       // position and these messages are not written again when replayed.
@@ -1108,6 +1138,27 @@ std::vector<std::pair<std::string, const BotStats*>> Pipeline::stats() const {
   std::vector<std::pair<std::string, const BotStats*>> out;
   for (const auto& n : impl_->nodes) out.emplace_back(n->cfg_.id, &n->stats_);
   return out;
+}
+
+Measurements Pipeline::measurements() const {
+  std::lock_guard lk(impl_->measure_mu);
+  return impl_->measure;
+}
+
+double Measurements::latency_ms(double q) const {
+  std::uint64_t total = 0;
+  for (const auto& [us, n] : latency_us) total += n;
+  if (total == 0) return 0;
+  auto sorted = latency_us;
+  std::sort(sorted.begin(), sorted.end());
+  auto want = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total)));
+  if (want == 0) want = 1;
+  std::uint64_t seen = 0;
+  for (const auto& [us, n] : sorted) {
+    seen += n;
+    if (seen >= want) return us / 1000.0;
+  }
+  return sorted.back().first / 1000.0;
 }
 
 bool Pipeline::bot_stopped(const std::string& bot_id) const {

@@ -11,6 +11,7 @@
 /// thread calls start/drain/stop.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -36,7 +37,11 @@ class Ticket {
   /// work was abandoned at shutdown and must be replayed, not acknowledged).
   explicit Ticket(std::function<void(bool)> on_done, std::uint64_t seq = 0, bool replay = false,
                   std::uint64_t root = 0)
-      : on_done_(std::move(on_done)), seq_(seq), replay_(replay), root_(root ? root : seq) {}
+      : on_done_(std::move(on_done)),
+        seq_(seq),
+        replay_(replay),
+        root_(root ? root : seq),
+        admitted_(std::chrono::steady_clock::now()) {}
   ~Ticket() {
     if (on_done_) on_done_(!disarmed_.load());
   }
@@ -48,6 +53,8 @@ class Ticket {
   /// Root id of every message id derived from this ingress message: a hash
   /// of the collector's stable key if it gave one, else the seq.
   std::uint64_t root() const noexcept { return root_; }
+  /// When the ingress message was admitted (after it was durable in the WAL).
+  std::chrono::steady_clock::time_point admitted() const noexcept { return admitted_; }
   Ticket(const Ticket&) = delete;
   Ticket& operator=(const Ticket&) = delete;
 
@@ -57,6 +64,20 @@ class Ticket {
   std::uint64_t seq_ = 0;
   bool replay_ = false;
   std::uint64_t root_ = 0;
+  std::chrono::steady_clock::time_point admitted_;
+};
+
+/// Timing of a run, for the benchmark harness and /metrics. Latency is
+/// sampled once per output batch (weighted by its size): from the admission of
+/// the ingress message (WAL-durable) to the output's flush of the batch.
+struct Measurements {
+  std::uint64_t first_admit_unix_ns = 0;  ///< first ingress message admitted (0: none)
+  std::uint64_t last_output_unix_ns = 0;  ///< last output batch flushed (0: none)
+  std::uint64_t events_out = 0;           ///< messages written by output bots
+  /// (latency in microseconds, number of messages) per output batch.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> latency_us;
+  /// The q-quantile (0..1) of the per-message latency in milliseconds (0 if none).
+  double latency_ms(double q) const;
 };
 
 /// Counters of one bot (all monotonic).
@@ -150,6 +171,8 @@ class Pipeline {
   /// Messages currently inside the graph (for tests and /metrics).
   std::uint64_t in_flight() const noexcept { return in_flight_.load(); }
   std::uint64_t max_in_flight_seen() const noexcept { return max_in_flight_seen_.load(); }
+  /// A copy of the run's timing so far.
+  Measurements measurements() const;
   /// Whether a bot stopped because of `error_procedure: stop`.
   bool bot_stopped(const std::string& bot_id) const;
 
@@ -162,6 +185,7 @@ class Pipeline {
   std::unique_ptr<Impl> impl_;
   std::atomic<std::uint64_t> in_flight_{0};
   std::atomic<std::uint64_t> max_in_flight_seen_{0};
+  std::atomic<bool> measured_{false};
   RecoverySummary recovery_;
   std::vector<Counts> final_counts_;
   std::unique_ptr<AckGates> gates_ = std::make_unique<AckGates>();

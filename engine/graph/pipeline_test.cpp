@@ -547,3 +547,36 @@ TEST_CASE("engine: a durable injection into a bot's input is replayed there afte
   CHECK(graph::DumpFile::read(b1.dir + "/log/exp.dump").size() == 1);
   p2.stop();
 }
+
+TEST_CASE("engine: measurements count output events and sample their latency", "[engine]") {
+  sink().reset();
+  GraphBuilder b("measure");
+  b.g.engine.batch_size = 16;
+  b.bot("col", "test.engine.collector",
+        {{"reports", Value::integer(2)}, {"lines", Value::integer(50)}},
+        {{"_default", {"par-queue"}}})
+      .bot("par", "test.engine.parser", {}, {{"_default", {"out-queue"}}})
+      .bot("out", "test.engine.output", {}, {});
+  graph::Pipeline p(b.build(), {.drain = true, .sink = {}});
+  CHECK(p.measurements().events_out == 0);
+  CHECK(p.measurements().latency_ms(0.99) == 0);
+  p.start();
+  p.wait_drained();
+  auto m = p.measurements();
+  CHECK(m.events_out == 100);
+  CHECK(m.first_admit_unix_ns > 0);
+  CHECK(m.last_output_unix_ns >= m.first_admit_unix_ns);
+  std::uint64_t weighted = 0;
+  for (const auto& [us, n] : m.latency_us) weighted += n;
+  CHECK(weighted == 100);
+  CHECK(m.latency_ms(0.5) <= m.latency_ms(0.99));
+  p.stop();
+}
+
+TEST_CASE("engine: latency quantiles weight each batch by its size", "[engine]") {
+  graph::Measurements m;
+  m.latency_us = {{1000, 98}, {50000, 1}, {9000, 1}};
+  CHECK(m.latency_ms(0.5) == Approx(1.0));
+  CHECK(m.latency_ms(0.99) == Approx(9.0));
+  CHECK(m.latency_ms(1.0) == Approx(50.0));
+}
