@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "engine/api/bot.hpp"
 
+#include <cstdlib>
+
 #include "harmonization/datetime.hpp"
 
 namespace intelflow::api {
@@ -35,7 +37,13 @@ void CollectorBot::init(BotContext& ctx) {
 }
 
 Message CollectorBot::new_report() const {
-  return Message::new_report(ctx().harmonization);
+  Message m = Message::new_report(ctx().harmonization);
+  // Benchmarks only (docs/performance.md): `intelflow bench` sets this so the
+  // engine and the baseline write byte-identical events. Unset in normal runs.
+  static const char* const fixed = std::getenv("INTELFLOW_BENCH_TIME_OBSERVATION");
+  if (fixed != nullptr && *fixed != '\0')
+    m.add("time.observation", harm::Value::string(fixed), {.sanitize = false, .overwrite = true});
+  return m;
 }
 
 void CollectorBot::send_report(Message&& report, Emitter& out, std::string_view path) const {

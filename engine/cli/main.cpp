@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/harness/bench.hpp"
 #include "engine/cli/bots_doc.hpp"
 #include "engine/dumptool/dumptool.hpp"
 #include "engine/runtime/daemon.hpp"
@@ -18,12 +19,13 @@ int usage(std::ostream& os, int rc) {
   os << "usage: intelflow <command> [options]\n"
         "\n"
         "commands:\n"
-        "  run GRAPH [--drain] [--state-dir DIR] [--quiet]\n"
+        "  run GRAPH [--drain] [--state-dir DIR] [--stats-json FILE] [--quiet]\n"
         "                      run the pipeline of GRAPH (IntelMQ runtime.yaml or native graph "
         "file)\n"
         "                      until SIGTERM; SIGHUP reloads GRAPH. --drain: collectors do one "
         "round,\n"
         "                      the graph drains, a per-bot summary is printed, exit.\n"
+        "                      --stats-json: write counters and timings as JSON after the stop.\n"
         "  check GRAPH [--quiet]\n"
         "                      validate GRAPH without running it; exit status 1 on any error\n"
         "  dump [GRAPH | --state-dir DIR] [BOT [show|delete|edit|reinject] [IDS...]]\n"
@@ -31,7 +33,10 @@ int usage(std::ostream& os, int rc) {
         "                      'intelflow dump --help')\n"
         "  bots [--markdown DIR]\n"
         "                      list the compiled-in bots, or write one documentation page per "
-        "bot\n";
+        "bot\n"
+        "  bench [--all] [--lines N] [--repeats R] [--json FILE] [--rate EV_PER_S] ...\n"
+        "                      end-to-end benchmark beside the plain baseline (see\n"
+        "                      'intelflow bench --help', docs/performance.md)\n";
   return rc;
 }
 
@@ -51,6 +56,8 @@ int main(int argc, char** argv) {
         o.quiet = true;
       else if (args[i] == "--state-dir" && i + 1 < args.size())
         o.state_dir = args[++i];
+      else if (args[i] == "--stats-json" && i + 1 < args.size())
+        o.stats_json = args[++i];
       else if (args[i].rfind("--", 0) == 0)
         return usage(std::cerr, 2);
       else if (o.graph_file.empty())
@@ -78,6 +85,9 @@ int main(int argc, char** argv) {
   if (cmd == "dump")
     return intelflow::dumptool::run(std::vector<std::string>(args.begin() + 1, args.end()),
                                     std::cout, std::cerr);
+  if (cmd == "bench")
+    return intelflow::bench::run(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
+                                 std::cerr);
   if (cmd == "bots") {
     if (args.size() == 3 && args[1] == "--markdown")
       return intelflow::cli::write_bot_docs(args[2], std::cout);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <ostream>
 #include <thread>
@@ -44,6 +45,24 @@ void report_recovery(const graph::Pipeline& p, std::ostream& err) {
         r.dropped_unroutable ? fmt::format(", {} could not be routed (kept in wal-unroutable.dump)",
                                            r.dropped_unroutable)
                              : std::string());
+}
+
+/// `--stats-json`: final counters of every bot and messages left in flight
+/// (read by `intelflow bench`, benchmarks/harness).
+void write_stats_json(const graph::Pipeline& p, const std::string& path, std::ostream& err) {
+  std::string s = fmt::format("{{\"in_flight\": {},\n \"bots\": [", p.in_flight());
+  const char* sep = "";
+  for (const auto& c : p.counts()) {
+    s += fmt::format(
+        "{}\n  {{\"id\": \"{}\", \"received\": {}, \"sent\": {}, \"dropped\": {}, "
+        "\"dumped\": {}, \"errors\": {}}}",
+        sep, c.bot_id, c.received, c.sent, c.dropped, c.dumped, c.errors);
+    sep = ",";
+  }
+  s += "]}\n";
+  std::ofstream f(path, std::ios::trunc);
+  f << s;
+  if (!f.flush()) err << "intelflow: could not write " << path << "\n";
 }
 
 }  // namespace
@@ -104,6 +123,7 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
     pipeline->wait_drained();
     reinject.detach();
     pipeline->stop();
+    if (opts.stats_json) write_stats_json(*pipeline, *opts.stats_json, err);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!opts.quiet) {
       out << fmt::format("intelflow: drained {} in {:.3f} s\n", opts.graph_file, secs);
@@ -134,6 +154,7 @@ int run_daemon(const RunOptions& opts, std::ostream& out, std::ostream& err) {
       sd_notify(0, "STOPPING=1");
       reinject.detach();
       pipeline->stop();
+      if (opts.stats_json) write_stats_json(*pipeline, *opts.stats_json, err);
       return 0;
     }
     if (sig == SIGHUP) {

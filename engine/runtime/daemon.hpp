@@ -16,6 +16,9 @@ struct RunOptions {
   std::optional<std::string> state_dir;
   bool drain = false;  ///< one collector round, drain, print a summary, exit
   bool quiet = false;
+  /// After the pipeline stopped (drain done or SIGTERM), write per-bot counts
+  /// and timing measurements as JSON to this file (`intelflow bench`).
+  std::optional<std::string> stats_json;
 };
 
 /// Returns the process exit status.
