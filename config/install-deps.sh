@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache clang-format python3
   libtbb-dev libsimdjson-dev libyaml-cpp-dev libcurl4-openssl-dev libfmt-dev libspdlog-dev catch2
   libpcre2-dev libidn-dev libidn2-dev libpsl-dev libicu-dev libssl-dev nlohmann-json3-dev
-  libsystemd-dev libhiredis-dev libmaxminddb-dev
+  libsystemd-dev libhiredis-dev libmaxminddb-dev tao-pegtl-dev libjemalloc-dev
   redis-server
 )
 
