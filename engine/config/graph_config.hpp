@@ -61,7 +61,7 @@ struct EngineConfig {
   std::size_t batch_size = 128;  ///< messages per batch on edges
   /// Back-pressure bound: ingress messages (collector reports, injected
   /// messages) inside the graph at once, with everything derived from them.
-  std::size_t max_in_flight = 16;
+  std::size_t max_in_flight = 4;
   std::string state_dir;  ///< default /var/lib/intelflow (or --state-dir)
   std::string wal_dir;    ///< default <state_dir>/wal
   FsyncPolicy fsync = FsyncPolicy::Always;

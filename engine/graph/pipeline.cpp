@@ -235,7 +235,7 @@ struct Pipeline::Impl {
   Pipeline& owner;
   PipelineOptions opts;
   std::size_t batch_size = 128;
-  std::size_t max_in_flight = 16;
+  std::size_t max_in_flight = 4;
   std::unique_ptr<oneapi::tbb::global_control> gc;
   std::unique_ptr<oneapi::tbb::task_arena> arena;
   std::unique_ptr<flow::graph> g;
