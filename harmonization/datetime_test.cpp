@@ -102,7 +102,7 @@ TEST_CASE("datetime: sanitize converts offsets to UTC", "[datetime]") {
   CHECK(san("9999-12-31T23:59:59-01:00") == "<null>");
 }
 
-TEST_CASE("datetime: Z, UTC and GMT mean UTC; UTC+2 is POSIX-inverted", "[datetime]") {
+TEST_CASE("datetime: Z, UTC and GMT mean UTC, UTC+2 is POSIX-inverted", "[datetime]") {
   CHECK(san("2015-08-31T08:16:10Z") == "2015-08-31T08:16:10+00:00");
   CHECK(san("2015-08-31T08:16:10z") == "2015-08-31T08:16:10+00:00");
   CHECK(san("2016-07-19 13:08:38 UTC") == "2016-07-19T13:08:38+00:00");

@@ -76,7 +76,7 @@ TEST_CASE("yaml: quoted, block and !!str scalars are strings", "[config]") {
   CHECK_THROWS_AS(one("!custom x"), YamlValueError);
 }
 
-TEST_CASE("yaml: sequences and mappings keep file order; merge keys apply", "[config]") {
+TEST_CASE("yaml: sequences and mappings keep file order, merge keys apply", "[config]") {
   Value v = yaml_to_value(YAML::Load("z: 1\na: [1, x, ~]\nm: {b: 2, a: 1}\n"));
   REQUIRE(v.is_dict());
   REQUIRE(v.as_dict().size() == 3);
