@@ -689,6 +689,7 @@ RunResult run_baseline(const Context& ctx, int rep, bool keep_output) {
     r.elapsed_s = static_cast<double>(t1 - t0) / 1e9;
     if (r.elapsed_s > 0) r.events_per_s = static_cast<double>(r.events_out) / r.elapsed_s;
     r.proc_events_per_s = r.events_per_s;
+    r.pickup_s = -1;  // no collector poll: reading starts at once
     r.cpu_s = stats.value("cpu_s", 0.0);
   }
   if (has_csv(ctx.work + "/input")) r.problems.push_back("feed file left in the input directory");

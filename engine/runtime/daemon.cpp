@@ -59,7 +59,18 @@ void write_stats_json(const graph::Pipeline& p, const std::string& path, std::os
         sep, c.bot_id, c.received, c.sent, c.dropped, c.dumped, c.errors);
     sep = ",";
   }
-  s += "]}\n";
+  const graph::Measurements m = p.measurements();
+  s += fmt::format(
+      "],\n \"measurements\": {{\"first_admit_unix_ns\": {}, \"last_output_unix_ns\": {}, "
+      "\"events_out\": {}, \"latency_p50_ms\": {}, \"latency_p99_ms\": {},\n  \"latency_us\": [",
+      m.first_admit_unix_ns, m.last_output_unix_ns, m.events_out, m.latency_ms(0.5),
+      m.latency_ms(0.99));
+  sep = "";
+  for (const auto& [us, n] : m.latency_us) {
+    s += fmt::format("{}[{},{}]", sep, us, n);
+    sep = ",";
+  }
+  s += "]}}\n";
   std::ofstream f(path, std::ios::trunc);
   f << s;
   if (!f.flush()) err << "intelflow: could not write " << path << "\n";
