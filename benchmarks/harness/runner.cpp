@@ -437,9 +437,15 @@ std::optional<std::string> compare_sorted_lines(const std::string& a, const std:
   auto la = split(ma.view()), lb = split(mb.view());
   if (la.size() != lb.size()) return fmt::format("{} lines vs {}", la.size(), lb.size());
   for (std::size_t i = 0; i < la.size(); ++i)
-    if (la[i] != lb[i])
-      return fmt::format("first difference (sorted order):\n    baseline: {}\n    this run: {}",
-                         la[i].substr(0, 400), lb[i].substr(0, 400));
+    if (la[i] != lb[i]) {
+      std::size_t k = 0;
+      while (k < la[i].size() && k < lb[i].size() && la[i][k] == lb[i][k]) ++k;
+      const std::size_t from = k > 80 ? k - 80 : 0;
+      return fmt::format(
+          "first difference (sorted order), at byte {} of a line:\n    baseline: ...{}\n    "
+          "this run: ...{}",
+          k, la[i].substr(from, 200), lb[i].substr(from, 200));
+    }
   return std::nullopt;
 }
 
