@@ -21,6 +21,7 @@
 #include "engine/api/parser.hpp"
 #include "engine/api/registry.hpp"
 #include "engine/graph/dump.hpp"
+#include "engine/wal/fault.hpp"
 #include "engine/wal/wal.hpp"
 
 namespace intelflow::graph {
@@ -667,6 +668,8 @@ void BotNode::handle(const BatchPtr& in) {
     }
     try {
       output_->flush();
+      // Written but its position not yet recorded: recovery must cut it back.
+      INTELFLOW_FAULT_POINT("output.after_write");
       if (in->ticket && written) p_.record_output(in->ticket->admitted(), written);
       // Record what is now in the output and where it ends (exactly-once
       // outputs): after a crash the output is cut back to the last recorded
@@ -967,6 +970,7 @@ void Pipeline::start() {
       impl_->wal->ack(rec.seq);
       continue;
     }
+    INTELFLOW_FAULT_POINT("recovery.replay");  // crash in the middle of a replay
     auto ticket = impl_->acquire(rec.seq, /*replay=*/true, root);
     if (!tag.empty()) ticket = held_ticket(*impl_, *gates_, std::move(ticket), tag);
     Out one;
