@@ -1209,6 +1209,41 @@ Message Message::copy() const {
   return m;
 }
 
+Message Message::copy_and_change(std::string_view key, Value value) const {
+  const FieldSpec* f = harm_->find(kind_, key);
+  const std::ptrdiff_t at = f ? index_of(key, KeyInfo{KeyClass::Field, f}) : -1;
+  const Entry* skip = at >= 0 ? &entries_[static_cast<std::size_t>(at)] : nullptr;
+  if (skip == nullptr || !skip->verified || skip->value.is_list() || skip->value.is_dict() ||
+      f->type == TypeId::JSONDict) {
+    Message m = copy();
+    m.change(key, std::move(value));
+    return m;
+  }
+  for (const auto& e : entries_)
+    if (e.key == kTypeKey) raise_key_exists(kTypeKey);
+  Message m(kind_, harm_);
+  m.entries_.reserve(entries_.size());
+  for (const auto& e : entries_) {
+    if (&e == skip) {
+      // a placeholder the overwriting add() below replaces in place (or removes)
+      m.entries_.emplace_back(e.field, Value());
+      m.mark(e.field, true);
+      continue;
+    }
+    if (e.verified && !e.value.is_list() && !e.value.is_dict()) {
+      m.entries_.push_back(e);
+      m.mark(e.field, true);
+      continue;
+    }
+    Value v = e.value;
+    m.load_impl(e.key, e.field, v);
+  }
+  AddOptions o;
+  o.overwrite = true;
+  m.add_impl(key, f, value, o);
+  return m;
+}
+
 Message Message::deep_copy() const {
   return unserialize(serialize(), harm_);
 }

@@ -165,6 +165,10 @@ class Message {
   /// Python copy(): a new message of the same class built from the items
   /// (as the constructor does); a Report copy never gains time.observation.
   Message copy() const;
+  /// copy() followed by change(key, value): the same result, but the old value
+  /// of `key` is not copied (a parser's dump of one line replaces the 1 MiB raw
+  /// of its report).
+  Message copy_and_change(std::string_view key, Value value) const;
   Message deep_copy() const;
 
   /// Same class, same key/value map (order-insensitive).

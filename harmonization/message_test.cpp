@@ -509,3 +509,34 @@ TEST_CASE("message: copy and deep_copy rebuild the message; equality is by class
   e2.add("feed.name", s("Example"));
   CHECK(e == e2);  // order-insensitive, 1 == 1.0
 }
+
+TEST_CASE("message: copy_and_change equals copy() then change(), keeping the key's position",
+          "[message]") {
+  Message r(MessageKind::Report, harm());
+  r.add("feed.name", s("Example"));
+  r.add("raw", s("bG9uZyByZXBvcnQ="), unsanitized());
+  r.add("extra.a", Value::integer(1));
+  r.add("feed.url", s("http://example.com/"));
+
+  Message expected = r.copy();
+  expected.change("raw", s("one line"));
+  Message got = r.copy_and_change("raw", s("one line"));
+  CHECK(got == expected);
+  CHECK(got.serialize() == expected.serialize());  // same order: raw stays second
+  CHECK(got.getitem("raw") == s("b25lIGxpbmU="));
+  CHECK(r.getitem("raw") == s("bG9uZyByZXBvcnQ="));  // the original is untouched
+
+  // an ignored value removes the key, as change() does
+  Message removed = r.copy_and_change("raw", s(""));
+  CHECK_FALSE(removed.contains("raw"));
+  CHECK(removed.keys() == std::vector<std::string>{"feed.name", "extra.a", "feed.url"});
+
+  // an absent key raises KeyNotExists; an invalid value InvalidValue
+  Message no_raw(MessageKind::Report, harm());
+  no_raw.add("feed.name", s("Example"));
+  CHECK(error_of([&] { (void)no_raw.copy_and_change("raw", s("x")); }) == ErrorKind::KeyNotExists);
+  CHECK(error_of([&] { (void)r.copy_and_change("feed.url", s("no url")); }) ==
+        ErrorKind::InvalidValue);
+  CHECK(error_of([&] { (void)r.copy_and_change("feed.url", s("no url")); }) ==
+        error_of([&] { r.copy().change("feed.url", s("no url")); }));
+}

@@ -127,9 +127,8 @@ std::string ParserBot::recover_line(const Element& el, const ParseState& st) con
 
 void ParserBot::fail_line(const Message& report, const std::string& recovered,
                           std::string_view error, Emitter& out) const {
-  Message copy = report.copy();
-  copy.add("raw", Value::string(recovered), {.sanitize = true, .overwrite = true});
-  out.dump(std::move(copy), error);
+  // report.copy() + change("raw", ...), without copying the report's raw
+  out.dump(report.copy_and_change("raw", Value::string(recovered)), error);
 }
 
 void ParserBot::process(const Message& report, Emitter& out) {
