@@ -10,6 +10,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -106,10 +107,15 @@ std::unique_ptr<Cache> open_cache(const CacheOptions& opts) {
 
 namespace {
 
-constexpr std::size_t kHeader = 4 + 4 + 8 + 1;
+constexpr std::string_view kMagic{"IFCACHE2", 8};
 constexpr std::uint8_t kOpSet = 1;
 constexpr std::uint8_t kOpErase = 2;
+constexpr std::uint8_t kOpCompactSet = 3;
+constexpr std::uint8_t kOpCompactErase = 4;
+constexpr std::size_t kCompactSetLen = 1 + 32;    // without the CRC
+constexpr std::size_t kCompactEraseLen = 1 + 16;  // without the CRC
 constexpr std::size_t kWriteLimit = 1 << 20;
+constexpr std::size_t kReadChunk = 1 << 20;
 
 [[noreturn]] void throw_errno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -127,23 +133,48 @@ void write_all(int fd, const char* p, std::size_t n, const std::string& path) {
   }
 }
 
-void encode_record(std::string& out, std::uint8_t op, std::string_view key, std::string_view value,
-                   std::int64_t expires_ms) {
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+
+template <class T>
+T get_at(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+void put_crc(std::string& out, std::size_t start) {
+  put<std::uint32_t>(out, wal::crc32c(out.data() + start, out.size() - start));
+}
+
+bool crc_ok(const char* p, std::size_t len) {
+  return get_at<std::uint32_t>(p + len) == wal::crc32c(p, len);
+}
+
+void encode_generic_set(std::string& out, std::string_view key, std::string_view value,
+                        std::int64_t expires_ms) {
   std::size_t start = out.size();
-  auto kl = static_cast<std::uint32_t>(key.size());
-  auto vl = static_cast<std::uint32_t>(value.size());
-  char hdr[kHeader];
-  std::memcpy(hdr, &kl, 4);
-  std::memcpy(hdr + 4, &vl, 4);
-  std::memcpy(hdr + 8, &expires_ms, 8);
-  hdr[16] = static_cast<char>(op);
-  out.append(hdr, kHeader);
+  out.push_back(static_cast<char>(kOpSet));
+  put(out, static_cast<std::uint32_t>(key.size()));
+  put(out, static_cast<std::uint32_t>(value.size()));
+  put(out, expires_ms);
   out.append(key);
   out.append(value);
-  std::uint32_t crc = wal::crc32c(out.data() + start, out.size() - start);
-  char c[4];
-  std::memcpy(c, &crc, 4);
-  out.append(c, 4);
+  put_crc(out, start);
+}
+
+void encode_compact_set(std::string& out, const DigestTable::Slot& s) {
+  std::size_t start = out.size();
+  out.push_back(static_cast<char>(kOpCompactSet));
+  put(out, s.a);
+  put(out, s.b_tag);
+  put(out, s.expires_ms);
+  put(out, s.payload);
+  put_crc(out, start);
 }
 
 void fsync_dir(const std::string& dir) {
@@ -152,6 +183,51 @@ void fsync_dir(const std::string& dir) {
   ::fsync(dfd);
   ::close(dfd);
 }
+
+/// Sequential reader of the log in chunks (the log is never read whole).
+class LogReader {
+ public:
+  LogReader(int fd, std::uint64_t start, const std::string& path)
+      : fd_(fd), path_(path), file_pos_(start), pos_(start) {}
+
+  /// Makes `n` bytes from pos() available at data(); false at end of file.
+  bool need(std::size_t n) {
+    if (len_ - off_ >= n) return true;
+    if (off_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + off_, len_ - off_);
+      len_ -= off_;
+      off_ = 0;
+    }
+    if (buf_.size() < std::max(n, kReadChunk)) buf_.resize(std::max(n, kReadChunk));
+    while (len_ < n) {
+      ssize_t r =
+          ::pread(fd_, buf_.data() + len_, buf_.size() - len_, static_cast<off_t>(file_pos_));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("cannot read '" + path_ + "'");
+      }
+      if (r == 0) return false;
+      len_ += static_cast<std::size_t>(r);
+      file_pos_ += static_cast<std::uint64_t>(r);
+    }
+    return true;
+  }
+  const char* data() const { return buf_.data() + off_; }
+  void consume(std::size_t n) {
+    off_ += n;
+    pos_ += n;
+  }
+  std::uint64_t pos() const { return pos_; }
+
+ private:
+  int fd_;
+  const std::string& path_;
+  std::string buf_;
+  std::size_t off_ = 0;
+  std::size_t len_ = 0;
+  std::uint64_t file_pos_;
+  std::uint64_t pos_;
+};
 
 }  // namespace
 
@@ -194,64 +270,136 @@ void EmbeddedCache::load() {
     throw std::system_error(err, std::generic_category(),
                             "the cache log '" + log_path_ + "' is in use by another process");
   }
-  std::string data;
   struct stat st {};
   if (::fstat(fd_, &st) != 0) throw_errno("cannot stat '" + log_path_ + "'");
-  data.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < data.size()) {
-    ssize_t r = ::pread(fd_, data.data() + got, data.size() - got, static_cast<off_t>(got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("cannot read '" + log_path_ + "'");
-    }
-    if (r == 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  data.resize(got);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
   const std::int64_t t = now();
-  std::size_t pos = 0;
-  while (pos + kHeader + 4 <= data.size()) {
-    std::uint32_t kl = 0, vl = 0;
-    std::int64_t exp = 0;
-    std::memcpy(&kl, data.data() + pos, 4);
-    std::memcpy(&vl, data.data() + pos + 4, 4);
-    std::memcpy(&exp, data.data() + pos + 8, 8);
-    auto op = static_cast<std::uint8_t>(data[pos + 16]);
-    std::size_t len = kHeader + static_cast<std::size_t>(kl) + vl;
-    if (pos + len + 4 > data.size()) break;
-    std::uint32_t crc = 0;
-    std::memcpy(&crc, data.data() + pos + len, 4);
-    if (crc != wal::crc32c(data.data() + pos, len) || (op != kOpSet && op != kOpErase)) break;
-    std::string_view key(data.data() + pos + kHeader, kl);
-    std::string_view val(data.data() + pos + kHeader + kl, vl);
-    if (op == kOpSet && (exp == 0 || exp > t)) {
-      auto it = map_.find(key);
-      if (it != map_.end())
-        it->second = Entry{std::string(val), exp};
+  last_sync_ms_ = t;
+  char magic[8] = {};
+  const bool has_magic = size >= kMagic.size() && ::pread(fd_, magic, 8, 0) == 8 &&
+                         std::string_view(magic, 8) == kMagic;
+  if (!has_magic) {
+    // New (empty) log, or one of the older format: (re)write it in this one.
+    if (size > 0) load_legacy(fd_, size, t);
+    compact_locked();
+    return;
+  }
+  LogReader r(fd_, kMagic.size(), log_path_);
+  std::uint64_t good = kMagic.size();
+  std::string_view key;
+  std::string_view value;
+  for (;;) {
+    if (!r.need(1)) break;
+    const auto op = static_cast<std::uint8_t>(r.data()[0]);
+    if (op == kOpCompactSet) {
+      if (!r.need(kCompactSetLen + 4) || !crc_ok(r.data(), kCompactSetLen)) break;
+      const char* p = r.data() + 1;
+      DigestTable::Slot s{get_at<std::uint64_t>(p), get_at<std::uint64_t>(p + 8),
+                          get_at<std::int64_t>(p + 16), get_at<std::uint64_t>(p + 24)};
+      if (s.tag() == 0 || s.tag() > DigestTable::kTagMarker) break;
+      if (s.live(t))
+        table_.put(s.digest(), CompactValue{s.tag(), s.payload}, s.expires_ms, t);
       else
-        map_.emplace(std::string(key), Entry{std::string(val), exp});
+        table_.erase(s.digest());
+      r.consume(kCompactSetLen + 4);
+    } else if (op == kOpCompactErase) {
+      if (!r.need(kCompactEraseLen + 4) || !crc_ok(r.data(), kCompactEraseLen)) break;
+      const char* p = r.data() + 1;
+      table_.erase(KeyDigest{get_at<std::uint64_t>(p), get_at<std::uint64_t>(p + 8)});
+      r.consume(kCompactEraseLen + 4);
+    } else if (op == kOpSet) {
+      if (!r.need(1 + 16)) break;
+      auto kl = get_at<std::uint32_t>(r.data() + 1);
+      auto vl = get_at<std::uint32_t>(r.data() + 5);
+      if (std::uint64_t{kl} + vl > size) break;
+      std::size_t len = 1 + 16 + std::size_t{kl} + vl;
+      if (!r.need(len + 4) || !crc_ok(r.data(), len)) break;
+      auto exp = get_at<std::int64_t>(r.data() + 9);
+      key = std::string_view(r.data() + 17, kl);
+      value = std::string_view(r.data() + 17 + kl, vl);
+      if (live(exp, t))
+        apply_set(key, value, exp, t, false);
+      else
+        apply_erase(key, false, t);
+      r.consume(len + 4);
+    } else if (op == kOpErase) {
+      if (!r.need(1 + 4)) break;
+      auto kl = get_at<std::uint32_t>(r.data() + 1);
+      if (kl > size) break;
+      std::size_t len = 1 + 4 + std::size_t{kl};
+      if (!r.need(len + 4) || !crc_ok(r.data(), len)) break;
+      apply_erase(std::string_view(r.data() + 5, kl), false, t);
+      r.consume(len + 4);
     } else {
-      auto it = map_.find(key);
-      if (it != map_.end()) map_.erase(it);
+      break;  // corrupt
     }
     ++log_records_;
-    pos += len + 4;
+    good = r.pos();
   }
-  if (pos < data.size()) {
+  if (good < size) {
     // Torn or corrupt tail (crash during a write): keep the valid prefix.
-    if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0)
+    if (::ftruncate(fd_, static_cast<off_t>(good)) != 0)
       throw_errno("cannot truncate '" + log_path_ + "'");
     ::fdatasync(fd_);
   }
-  last_sync_ms_ = t;
   maybe_compact_locked();
 }
 
-void EmbeddedCache::append_record(std::uint8_t op, std::string_view key, std::string_view value,
-                                  std::int64_t expires_ms) {
+void EmbeddedCache::load_legacy(int fd, std::uint64_t size, std::int64_t t) {
+  // Format 1: `u32 key_len | u32 value_len | i64 expires_ms | u8 op | key | value | u32 crc`.
+  constexpr std::size_t kHeader = 4 + 4 + 8 + 1;
+  LogReader r(fd, 0, log_path_);
+  for (;;) {
+    if (!r.need(kHeader)) break;
+    auto kl = get_at<std::uint32_t>(r.data());
+    auto vl = get_at<std::uint32_t>(r.data() + 4);
+    auto exp = get_at<std::int64_t>(r.data() + 8);
+    auto op = static_cast<std::uint8_t>(r.data()[16]);
+    if (std::uint64_t{kl} + vl > size) break;
+    std::size_t len = kHeader + std::size_t{kl} + vl;
+    if (!r.need(len + 4) || !crc_ok(r.data(), len) || (op != kOpSet && op != kOpErase)) break;
+    std::string_view key(r.data() + kHeader, kl);
+    std::string_view val(r.data() + kHeader + kl, vl);
+    if (op == kOpSet && live(exp, t))
+      apply_set(key, val, exp, t, false);
+    else
+      apply_erase(key, false, t);
+    r.consume(len + 4);
+  }
+}
+
+void EmbeddedCache::append_generic_set(std::string_view key, std::string_view value,
+                                       std::int64_t expires_ms) {
   if (fd_ < 0) return;
-  encode_record(buf_, op, key, value, expires_ms);
+  encode_generic_set(buf_, key, value, expires_ms);
+  after_append();
+}
+
+void EmbeddedCache::append_generic_erase(std::string_view key) {
+  if (fd_ < 0) return;
+  std::size_t start = buf_.size();
+  buf_.push_back(static_cast<char>(kOpErase));
+  put(buf_, static_cast<std::uint32_t>(key.size()));
+  buf_.append(key);
+  put_crc(buf_, start);
+  after_append();
+}
+
+void EmbeddedCache::append_compact(std::uint8_t op, const DigestTable::Slot& s) {
+  if (fd_ < 0) return;
+  if (op == kOpCompactSet) {
+    encode_compact_set(buf_, s);
+  } else {
+    std::size_t start = buf_.size();
+    buf_.push_back(static_cast<char>(kOpCompactErase));
+    put(buf_, s.a);
+    put(buf_, s.b_tag & ~std::uint64_t{0xff});
+    put_crc(buf_, start);
+  }
+  after_append();
+}
+
+void EmbeddedCache::after_append() {
   ++log_records_;
   if (buf_.size() >= kWriteLimit) write_out_locked();
 }
@@ -263,72 +411,148 @@ void EmbeddedCache::write_out_locked() {
   unsynced_ = true;
 }
 
+void EmbeddedCache::apply_set(std::string_view key, std::string_view value, std::int64_t expires_ms,
+                              std::int64_t t, bool log) {
+  KeyDigest d;
+  CompactValue cv;
+  const bool hex = DigestTable::digest_of(key, d);
+  if (hex && DigestTable::encode_value(value, cv)) {
+    if (!map_.empty()) {
+      // The key moves from the map to the table: the log must say so, since a
+      // compact record does not carry the key.
+      if (auto it = map_.find(key); it != map_.end()) {
+        map_.erase(it);
+        if (log) append_generic_erase(key);
+      }
+    }
+    table_.put(d, cv, expires_ms, t);
+    if (log)
+      append_compact(kOpCompactSet, DigestTable::Slot{d.a, d.b | cv.tag, expires_ms, cv.payload});
+    return;
+  }
+  if (hex) table_.erase(d);  // a generic set record also clears the table at load
+  auto it = map_.find(key);
+  if (it != map_.end()) {
+    it->second.value.assign(value);
+    it->second.expires_ms = expires_ms;
+  } else {
+    map_.emplace(std::string(key), Entry{std::string(value), expires_ms});
+  }
+  if (log) append_generic_set(key, value, expires_ms);
+}
+
+bool EmbeddedCache::apply_erase(std::string_view key, bool log, std::int64_t t) {
+  bool was_live = false;
+  KeyDigest d;
+  if (DigestTable::digest_of(key, d)) {
+    if (const auto* s = table_.find(d)) {
+      was_live = s->live(t);
+      table_.erase(d);
+      if (log) append_compact(kOpCompactErase, DigestTable::Slot{d.a, d.b, 0, 0});
+      return was_live;
+    }
+  }
+  auto it = map_.find(key);
+  if (it == map_.end()) return false;
+  was_live = live(it->second.expires_ms, t);
+  map_.erase(it);
+  if (log) append_generic_erase(key);
+  return was_live;
+}
+
+EmbeddedCache::Found EmbeddedCache::find_locked(std::string_view key) const {
+  Found f;
+  KeyDigest d;
+  if (DigestTable::digest_of(key, d)) {
+    if (const auto* s = table_.find(d)) {
+      f.present = true;
+      f.expires_ms = s->expires_ms;
+      f.slot = s;
+      return f;
+    }
+  }
+  if (map_.empty()) return f;
+  auto it = map_.find(key);
+  if (it != map_.end()) {
+    f.present = true;
+    f.expires_ms = it->second.expires_ms;
+    f.entry = &it->second;
+  }
+  return f;
+}
+
 bool EmbeddedCache::exists(std::string_view key) {
   std::lock_guard lk(mu_);
-  auto it = map_.find(key);
-  return it != map_.end() && live(it->second, now());
+  Found f = find_locked(key);
+  return f.present && live(f.expires_ms, now());
 }
 
 std::optional<std::string> EmbeddedCache::get(std::string_view key) {
   std::lock_guard lk(mu_);
-  auto it = map_.find(key);
-  if (it == map_.end() || !live(it->second, now())) return std::nullopt;
-  return it->second.value;
-}
-
-void EmbeddedCache::set_locked(std::string_view key, std::string_view value,
-                               std::int64_t ttl_seconds, std::int64_t t) {
-  std::int64_t exp = ttl_seconds > 0 ? t + ttl_seconds * 1000 : 0;
-  auto it = map_.find(key);
-  if (it != map_.end()) {
-    it->second.value.assign(value);
-    it->second.expires_ms = exp;
-  } else {
-    map_.emplace(std::string(key), Entry{std::string(value), exp});
-  }
-  append_record(kOpSet, key, value, exp);
+  Found f = find_locked(key);
+  if (!f.present || !live(f.expires_ms, now())) return std::nullopt;
+  if (f.entry != nullptr) return f.entry->value;
+  std::string v;
+  DigestTable::decode_value(CompactValue{f.slot->tag(), f.slot->payload}, v);
+  return v;
 }
 
 void EmbeddedCache::set(std::string_view key, std::string_view value, std::int64_t ttl_seconds) {
   std::lock_guard lk(mu_);
-  set_locked(key, value, ttl_seconds, now());
+  std::int64_t t = now();
+  apply_set(key, value, ttl_seconds > 0 ? t + ttl_seconds * 1000 : 0, t, true);
 }
 
 bool EmbeddedCache::erase(std::string_view key) {
   std::lock_guard lk(mu_);
-  auto it = map_.find(key);
-  if (it == map_.end()) return false;
-  bool was_live = live(it->second, now());
-  map_.erase(it);
-  append_record(kOpErase, key, {}, 0);
-  return was_live;
+  return apply_erase(key, true, now());
 }
 
 std::int64_t EmbeddedCache::ttl(std::string_view key) {
   std::lock_guard lk(mu_);
-  auto it = map_.find(key);
   std::int64_t t = now();
-  if (it == map_.end() || !live(it->second, t)) return -2;
-  if (it->second.expires_ms == 0) return -1;
+  Found f = find_locked(key);
+  if (!f.present || !live(f.expires_ms, t)) return -2;
+  if (f.expires_ms == 0) return -1;
   // Redis rounds the remaining milliseconds to the nearest second.
-  return (it->second.expires_ms - t + 500) / 1000;
+  return (f.expires_ms - t + 500) / 1000;
 }
 
 void EmbeddedCache::exists_many(std::span<const std::string_view> keys, std::vector<char>& out) {
   std::lock_guard lk(mu_);
-  std::int64_t t = now();
-  out.resize(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  const std::int64_t t = now();
+  const std::size_t n = keys.size();
+  out.resize(n);
+  digests_.resize(n);
+  is_digest_.resize(n);
+  // Digests first, with a prefetch of each home slot, then the probes: the
+  // table is far bigger than the CPU caches.
+  for (std::size_t i = 0; i < n; ++i) {
+    is_digest_[i] = DigestTable::digest_of(keys[i], digests_[i]) ? 1 : 0;
+    if (is_digest_[i]) table_.prefetch(digests_[i]);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (is_digest_[i]) {
+      if (const auto* s = table_.find(digests_[i])) {
+        out[i] = s->live(t) ? 1 : 0;
+        continue;
+      }
+    }
+    if (map_.empty()) {
+      out[i] = 0;
+      continue;
+    }
     auto it = map_.find(keys[i]);
-    out[i] = it != map_.end() && live(it->second, t) ? 1 : 0;
+    out[i] = it != map_.end() && live(it->second.expires_ms, t) ? 1 : 0;
   }
 }
 
 void EmbeddedCache::set_many(std::span<const std::string_view> keys,
                              std::span<const std::string_view> values) {
   std::lock_guard lk(mu_);
-  std::int64_t t = now();
-  for (std::size_t i = 0; i < keys.size(); ++i) set_locked(keys[i], values[i], ttl_, t);
+  const std::int64_t t = now();
+  const std::int64_t exp = ttl_ > 0 ? t + ttl_ * 1000 : 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) apply_set(keys[i], values[i], exp, t, true);
 }
 
 void EmbeddedCache::flush() {
@@ -346,6 +570,7 @@ void EmbeddedCache::flush() {
 
 void EmbeddedCache::clear() {
   std::lock_guard lk(mu_);
+  table_.clear();
   map_.clear();
   buf_.clear();
   if (fd_ >= 0) compact_locked();
@@ -353,7 +578,22 @@ void EmbeddedCache::clear() {
 
 std::size_t EmbeddedCache::size() const {
   std::lock_guard lk(mu_);
-  return map_.size();
+  return table_.size() + map_.size();
+}
+
+std::size_t EmbeddedCache::compact_size() const {
+  std::lock_guard lk(mu_);
+  return table_.size();
+}
+
+std::size_t EmbeddedCache::compact_memory_bytes() const {
+  std::lock_guard lk(mu_);
+  return table_.memory_bytes();
+}
+
+std::uint64_t EmbeddedCache::log_records() const {
+  std::lock_guard lk(mu_);
+  return log_records_;
 }
 
 void EmbeddedCache::compact() {
@@ -363,14 +603,14 @@ void EmbeddedCache::compact() {
 
 void EmbeddedCache::maybe_compact_locked() {
   // More than half of the log is overwritten, erased or expired entries.
-  if (fd_ >= 0 && log_records_ > 2 * map_.size() + 4096) compact_locked();
+  if (fd_ >= 0 && log_records_ > 2 * (table_.size() + map_.size()) + 4096) compact_locked();
 }
 
 void EmbeddedCache::compact_locked() {
   write_out_locked();
   const std::int64_t t = now();
   for (auto it = map_.begin(); it != map_.end();) {
-    if (live(it->second, t))
+    if (live(it->second.expires_ms, t))
       ++it;
     else
       it = map_.erase(it);
@@ -378,16 +618,28 @@ void EmbeddedCache::compact_locked() {
   std::string tmp = log_path_ + ".tmp";
   int nfd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (nfd < 0) throw_errno("cannot create '" + tmp + "'");
+  std::uint64_t records = 0;
   try {
     if (::flock(nfd, LOCK_EX | LOCK_NB) != 0) throw_errno("cannot lock '" + tmp + "'");
     std::string out;
     out.reserve(kWriteLimit + 4096);
-    for (const auto& [k, e] : map_) {
-      encode_record(out, kOpSet, k, e.value, e.expires_ms);
+    out.append(kMagic);
+    auto spill = [&] {
       if (out.size() >= kWriteLimit) {
         write_all(nfd, out.data(), out.size(), tmp);
         out.clear();
       }
+    };
+    table_.for_each([&](const DigestTable::Slot& s) {
+      if (!s.live(t)) return;
+      encode_compact_set(out, s);
+      ++records;
+      spill();
+    });
+    for (const auto& [k, e] : map_) {
+      encode_generic_set(out, k, e.value, e.expires_ms);
+      ++records;
+      spill();
     }
     write_all(nfd, out.data(), out.size(), tmp);
     if (::fdatasync(nfd) != 0) throw_errno("cannot sync '" + tmp + "'");
@@ -398,9 +650,9 @@ void EmbeddedCache::compact_locked() {
     throw;
   }
   fsync_dir(dir_);
-  ::close(fd_);  // releases the lock of the old file
+  if (fd_ >= 0) ::close(fd_);  // releases the lock of the old file
   fd_ = nfd;
-  log_records_ = map_.size();
+  log_records_ = records;
   unsynced_ = false;
   last_sync_ms_ = t;
 }

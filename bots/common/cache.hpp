@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "bots/common/digest_table.hpp"
 #include "engine/api/params.hpp"
 
 namespace intelflow::bots {
@@ -87,12 +88,20 @@ std::unique_ptr<Cache> open_cache(const CacheOptions& opts);
 std::vector<api::ParamSpec> cache_param_specs(std::string_view db_default,
                                               std::string_view ttl_default);
 
-/// The in-process cache. Layout in `dir`: `cache.log` (append-only records
-/// `u32 key_len | u32 value_len | i64 expires_ms | u8 op | key | value | u32 crc32c`,
-/// op 1 = set, 2 = erase; a torn or corrupt tail is cut off at load),
-/// compacted into a fresh snapshot (tmp → fdatasync → rename → dir fsync)
-/// when more than half of the log is garbage. An exclusive flock on the log
-/// keeps a second process away.
+/// The in-process cache. Entries whose key is a SHA-256 hex digest (64
+/// lowercase hex digits) and whose value is at most 8 bytes or a replay marker
+/// (see digest_table.hpp) live in a flat DigestTable, 32 bytes per slot and no
+/// allocation per entry; any other entry lives in a hash map of strings.
+/// Persistence in `dir`: `cache.log`, the magic "IFCACHE2" then records, each
+/// ending in a CRC32C of its bytes:
+///   1 set      `u8 1 | u32 key_len | u32 value_len | i64 expires_ms | key | value | crc`
+///   2 erase    `u8 2 | u32 key_len | key | crc`
+///   3 set      `u8 3 | u64 a | u64 b|tag | i64 expires_ms | u64 payload | crc` (compact)
+///   4 erase    `u8 4 | u64 a | u64 b | crc` (compact)
+/// A torn or corrupt tail is cut off at load; a log of the older format
+/// (no magic) is read and rewritten. When more than half of the log is
+/// garbage it is compacted into a snapshot (tmp → fdatasync → rename → dir
+/// fsync). An exclusive flock on the log keeps a second process away.
 class EmbeddedCache final : public Cache {
  public:
   using Clock = std::function<std::int64_t()>;  ///< wall clock, Unix epoch milliseconds
@@ -116,12 +125,18 @@ class EmbeddedCache final : public Cache {
   void clear() override;
   std::string_view backend() const noexcept override { return "embedded"; }
 
-  /// Live entries (expired ones may still be counted until swept).
+  /// Entries (expired ones may still be counted until swept).
   std::size_t size() const;
+  /// Of size(): entries in the compact table.
+  std::size_t compact_size() const;
+  /// Bytes held by the compact table's slot array.
+  std::size_t compact_memory_bytes() const;
   /// Rewrites the log as a snapshot of the live entries now.
   void compact();
   void set_sync_interval_ms(std::int64_t ms) { sync_interval_ms_ = ms; }
   const std::string& log_path() const noexcept { return log_path_; }
+  /// Records in the log (for tests of compaction).
+  std::uint64_t log_records() const;
 
  private:
   struct Entry {
@@ -135,22 +150,36 @@ class EmbeddedCache final : public Cache {
     }
   };
   using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  /// Where a key is: its expiry and value, or nothing.
+  struct Found {
+    bool present = false;
+    std::int64_t expires_ms = 0;
+    const DigestTable::Slot* slot = nullptr;  ///< compact entry
+    const Entry* entry = nullptr;             ///< map entry
+  };
 
   std::int64_t now() const { return clock_ ? clock_() : wall_ms(); }
   static std::int64_t wall_ms();
-  bool live(const Entry& e, std::int64_t t) const noexcept {
-    return e.expires_ms == 0 || e.expires_ms > t;
+  static bool live(std::int64_t expires_ms, std::int64_t t) noexcept {
+    return expires_ms == 0 || expires_ms > t;
   }
+  Found find_locked(std::string_view key) const;
   void load();
-  void append_record(std::uint8_t op, std::string_view key, std::string_view value,
-                     std::int64_t expires_ms);
-  void set_locked(std::string_view key, std::string_view value, std::int64_t ttl_seconds,
-                  std::int64_t t);
+  void load_legacy(int fd, std::uint64_t size, std::int64_t t);
+  /// Applies a set to memory; `log` also appends the record(s).
+  void apply_set(std::string_view key, std::string_view value, std::int64_t expires_ms,
+                 std::int64_t t, bool log);
+  bool apply_erase(std::string_view key, bool log, std::int64_t t);
+  void append_generic_set(std::string_view key, std::string_view value, std::int64_t expires_ms);
+  void append_generic_erase(std::string_view key);
+  void append_compact(std::uint8_t op, const DigestTable::Slot& s);
+  void after_append();
   void write_out_locked();
   void maybe_compact_locked();
   void compact_locked();
 
   mutable std::mutex mu_;
+  DigestTable table_;
   Map map_;
   Clock clock_;
   std::string dir_;
@@ -161,6 +190,8 @@ class EmbeddedCache final : public Cache {
   std::int64_t last_sync_ms_ = 0;
   std::int64_t sync_interval_ms_ = 1000;
   bool unsynced_ = false;
+  std::vector<KeyDigest> digests_;  ///< batch scratch
+  std::vector<char> is_digest_;     ///< batch scratch
 };
 
 /// The Redis backend (one connection; reconnects once per failed call).

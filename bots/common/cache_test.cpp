@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "bots/common/cache.hpp"
 #include "bots/common/redis_test_server.hpp"
 #include "engine/api/errors.hpp"
+#include "engine/wal/crc32c.hpp"
 
 using intelflow::bots::Cache;
 using intelflow::bots::CacheOptions;
@@ -174,6 +176,171 @@ TEST_CASE("embedded cache: clear empties memory and log", "[cache]") {
   }
   EmbeddedCache c(d.path, 60);
   CHECK(c.size() == 0);
+}
+
+namespace {
+
+/// A SHA-256-like key (64 lowercase hex digits) from a number.
+std::string hkey(std::uint64_t n) {
+  char buf[65];
+  std::snprintf(buf, sizeof buf, "%016llx%048x",
+                static_cast<unsigned long long>(n * 0x9e3779b97f4a7c15ULL), 0);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("embedded cache: digest keys with short values or markers are kept compact",
+          "[cache][digest]") {
+  EmbeddedCache c("", 60);
+  std::string m = intelflow::bots::replay_marker(5, 9);
+  c.set(hkey(1), "hash");
+  c.set(hkey(2), m);
+  c.set(hkey(3), "a value longer than eight bytes");
+  c.set("plain", "hash");
+  CHECK(c.size() == 4);
+  CHECK(c.compact_size() == 2);
+  CHECK(c.get(hkey(1)) == std::optional<std::string>("hash"));
+  CHECK(c.get(hkey(2)) == std::optional<std::string>(m));
+  CHECK(c.get(hkey(3)) == std::optional<std::string>("a value longer than eight bytes"));
+  CHECK(c.ttl(hkey(2)) == 60);
+  // A key moves between the two stores when its value changes kind.
+  c.set(hkey(1), "now a long value, not compact");
+  CHECK(c.compact_size() == 1);
+  CHECK(c.get(hkey(1)) == std::optional<std::string>("now a long value, not compact"));
+  c.set(hkey(3), "7");
+  CHECK(c.compact_size() == 2);
+  CHECK(c.size() == 4);
+  CHECK(c.get(hkey(3)) == std::optional<std::string>("7"));
+  std::array<std::string_view, 1> upper{
+      "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789"};
+  std::vector<char> found;
+  c.exists_many(upper, found);
+  CHECK(found == std::vector<char>{0});
+  CHECK(c.erase(hkey(2)));
+  CHECK_FALSE(c.exists(hkey(2)));
+  CHECK_FALSE(c.erase(hkey(2)));
+}
+
+TEST_CASE("embedded cache: compact entries, store moves and erases survive a restart",
+          "[cache][digest]") {
+  TempDir d;
+  FakeClock clk;
+  const std::string m = intelflow::bots::replay_marker(11, 3);
+  {
+    EmbeddedCache c(d.path, 60, clk.fn());
+    for (std::uint64_t i = 0; i < 5000; ++i) c.set(hkey(i), i % 2 ? "hash" : m);
+    c.set(hkey(1), "long value, in the map");   // table → map
+    c.set(hkey(2), "long value for a moment");  // table → map
+    c.set(hkey(2), "back");                     // map → table
+    c.erase(hkey(3));
+    c.set(hkey(4), "h", 5);  // expires before the restart
+    c.set("other", "json {}", 0);
+    c.flush();
+  }
+  *clk.now += 10'000;
+  EmbeddedCache c(d.path, 60, clk.fn());
+  CHECK(c.get(hkey(1)) == std::optional<std::string>("long value, in the map"));
+  CHECK(c.get(hkey(2)) == std::optional<std::string>("back"));
+  CHECK_FALSE(c.exists(hkey(3)));
+  CHECK_FALSE(c.exists(hkey(4)));
+  CHECK(c.get(hkey(6)) == std::optional<std::string>(m));
+  CHECK(c.get(hkey(7)) == std::optional<std::string>("hash"));
+  CHECK(c.ttl(hkey(7)) == 50);
+  CHECK(c.ttl("other") == -1);
+  CHECK(c.size() == 4999);
+  CHECK(c.compact_size() == 4997);
+}
+
+TEST_CASE("embedded cache: the log of compact entries is small and compaction drops expired ones",
+          "[cache][digest]") {
+  TempDir d;
+  FakeClock clk;
+  std::string log;
+  {
+    EmbeddedCache c(d.path, 60, clk.fn());
+    for (std::uint64_t i = 0; i < 10'000; ++i)
+      c.set(hkey(i), intelflow::bots::replay_marker(1, i), i < 9'000 ? 1 : 0);
+    c.flush();
+    log = c.log_path();
+    // 8 bytes of magic, then 37 bytes per entry (a 64-hex key alone is 64).
+    CHECK(fs::file_size(log) == 8 + 37 * 10'000);
+    *clk.now += 2'000;
+    c.compact();
+    CHECK(fs::file_size(log) == 8 + 37 * 1'000);
+    CHECK(c.log_records() == 1'000);
+    c.set(hkey(20'000), "hash");
+  }
+  EmbeddedCache c(d.path, 60, clk.fn());
+  CHECK(c.size() == 1'001);
+  CHECK(c.get(hkey(9'500)) == std::optional<std::string>(intelflow::bots::replay_marker(1, 9'500)));
+  CHECK(c.exists(hkey(20'000)));
+  CHECK_FALSE(c.exists(hkey(5)));
+}
+
+TEST_CASE("embedded cache: a torn compact record at the tail is cut off", "[cache][digest]") {
+  TempDir d;
+  std::string log;
+  {
+    EmbeddedCache c(d.path, 60);
+    c.set(hkey(1), "hash");
+    c.set(hkey(2), "hash");
+    c.flush();
+    log = c.log_path();
+  }
+  fs::resize_file(log, fs::file_size(log) - 10);
+  {
+    EmbeddedCache c(d.path, 60);
+    CHECK(c.exists(hkey(1)));
+    CHECK_FALSE(c.exists(hkey(2)));
+    CHECK(fs::file_size(log) == 8 + 37);
+    c.set(hkey(3), "hash");
+  }
+  EmbeddedCache c(d.path, 60);
+  CHECK(c.exists(hkey(1)));
+  CHECK(c.exists(hkey(3)));
+}
+
+TEST_CASE("embedded cache: a log of the earlier format is read and rewritten", "[cache][digest]") {
+  TempDir d;
+  FakeClock clk;
+  // Format 1: u32 key_len | u32 value_len | i64 expires_ms | u8 op | key | value | u32 crc32c.
+  auto record = [](std::string_view k, std::string_view v, std::int64_t exp, std::uint8_t op) {
+    std::string r;
+    auto kl = static_cast<std::uint32_t>(k.size());
+    auto vl = static_cast<std::uint32_t>(v.size());
+    r.append(reinterpret_cast<const char*>(&kl), 4);
+    r.append(reinterpret_cast<const char*>(&vl), 4);
+    r.append(reinterpret_cast<const char*>(&exp), 8);
+    r.push_back(static_cast<char>(op));
+    r.append(k);
+    r.append(v);
+    std::uint32_t crc = intelflow::wal::crc32c(r.data(), r.size());
+    r.append(reinterpret_cast<const char*>(&crc), 4);
+    return r;
+  };
+  const std::int64_t later = *clk.now + 30'000;
+  {
+    std::ofstream f(d.path + "/cache.log", std::ios::binary);
+    f << record(hkey(1), "intelflow:7:1", later, 1) << record(hkey(2), "hash", later, 1)
+      << record("plain", "v", 0, 1) << record(hkey(2), "", 0, 2)
+      << record(hkey(3), "hash", *clk.now - 1, 1);
+  }
+  {
+    EmbeddedCache c(d.path, 60, clk.fn());
+    CHECK(c.get(hkey(1)) == std::optional<std::string>("intelflow:7:1"));
+    CHECK_FALSE(c.exists(hkey(2)));
+    CHECK_FALSE(c.exists(hkey(3)));
+    CHECK(c.get("plain") == std::optional<std::string>("v"));
+    CHECK(c.ttl(hkey(1)) == 30);
+  }
+  std::ifstream f(d.path + "/cache.log", std::ios::binary);
+  std::string magic(8, '\0');
+  f.read(magic.data(), 8);
+  CHECK(magic == "IFCACHE2");
+  EmbeddedCache c(d.path, 60, clk.fn());
+  CHECK(c.size() == 2);
+  CHECK(c.get(hkey(1)) == std::optional<std::string>("intelflow:7:1"));
 }
 
 TEST_CASE("cache options: embedded unless redis_cache_host is set, numbers may be strings",

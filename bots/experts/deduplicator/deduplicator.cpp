@@ -90,7 +90,7 @@ class DeduplicatorExpert final : public api::ExpertBot {
     origins_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       out.select(i);
-      origins_[i] = origin_value(out.origin());
+      origin_value(out.origin(), origins_[i]);
       try {
         hashes_[i] = events[i].hash(filter_keys_, filter_type_);
       } catch (const std::exception& e) {
@@ -119,7 +119,7 @@ class DeduplicatorExpert final : public api::ExpertBot {
     store_values_.clear();
     for (std::size_t j = 0; j < lookup_index_.size(); ++j) {
       std::size_t i = lookup_index_[j];
-      if (found_[j] && is_own_entry(i, lookup_keys_[j])) {
+      if (found_[j] && is_own_entry(i, lookup_keys_[j], out)) {
         fate_[i] = Fate::Forward;  // a replay of the event that stored this key
       } else if (found_[j]) {
         fate_[i] = Fate::Drop;
@@ -163,19 +163,26 @@ class DeduplicatorExpert final : public api::ExpertBot {
   enum class Fate : std::uint8_t { Failed, Forward, Drop, DropInBatch };
 
   /// The cache value stored for an event: IntelMQ stores "hash" (and only
-  /// ever checks that the key exists); a durable event stores its origin
-  /// instead, so that its replay after a crash is not dropped as a duplicate
-  /// of itself.
-  static std::string origin_value(const api::Emitter::Origin& o) {
-    if (o.seq == 0) return "hash";
-    return fmt::format("intelflow:{}:{:x}", o.seq, o.id);
+  /// ever checks that the key exists); a durable event stores a marker of its
+  /// origin instead (replay_marker: a fingerprint of WAL sequence and id,
+  /// compact in the embedded cache), so that its replay after a crash is not
+  /// dropped as a duplicate of itself.
+  static void origin_value(const api::Emitter::Origin& o, std::string& out) {
+    if (o.seq == 0)
+      out.assign("hash");
+    else
+      replay_marker(o.seq, o.id, out);
   }
   /// For replayed events only (one extra lookup on the rare replay path):
-  /// whether the existing entry was stored by this very event.
-  bool is_own_entry(std::size_t i, std::string_view key) {
-    if (origins_[i] == "hash" || !replay_) return false;
+  /// whether the existing entry was stored by this very event. Markers of the
+  /// earlier format ("intelflow:<seq>:<id hex>") are recognised too.
+  bool is_own_entry(std::size_t i, std::string_view key, api::BatchEmitter& out) {
+    if (!replay_) return false;
+    out.select(i);
+    const auto o = out.origin();
+    if (o.seq == 0) return false;
     auto v = cache_->get(key);
-    return v && *v == origins_[i];
+    return v && (*v == origins_[i] || *v == fmt::format("intelflow:{}:{:x}", o.seq, o.id));
   }
 
   void flush_cache() {

@@ -246,3 +246,66 @@ TEST_CASE("deduplicator: recorded IntelMQ cases (cache in Redis)",
     }
   }
 }
+
+namespace {
+
+/// A batch emitter whose events carry WAL origins (seq, id = index + 1).
+struct OriginBatch : CaptureBatch {
+  std::uint64_t seq = 0;
+  bool replay = false;
+  Origin origin() const override { return {seq, current + 1, replay}; }
+};
+
+std::vector<CaptureBatch::What> run_batch(TestBot& t, const std::vector<const char*>& ips,
+                                          std::uint64_t seq, bool replay) {
+  std::vector<Message> batch;
+  for (const char* ip : ips) batch.push_back(event(t, ip));
+  OriginBatch out;
+  out.seq = seq;
+  out.replay = replay;
+  dynamic_cast<ExpertBot&>(*t.bot).process_batch(batch, out);
+  std::vector<CaptureBatch::What> r;
+  for (auto& [i, w] : out.log) r.push_back(w);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("deduplicator: a replayed event is not dropped as a duplicate of itself",
+          "[experts][deduplicator]") {
+  using W = CaptureBatch::What;
+  BotId id;
+  {
+    TestBot t("experts.deduplicator.expert", blacklist_raw(), id.id);
+    CHECK(run_batch(t, {"192.0.2.1", "192.0.2.2", "192.0.2.1"}, 7, false) ==
+          std::vector<W>{W::Sent, W::Sent, W::Dropped});
+  }
+  // After a restart (the embedded cache reloads its log) the report is replayed.
+  TestBot t("experts.deduplicator.expert", blacklist_raw(), id.id);
+  CHECK(run_batch(t, {"192.0.2.1", "192.0.2.2", "192.0.2.1"}, 7, true) ==
+        std::vector<W>{W::Sent, W::Sent, W::Dropped});
+  // Another report with the same events: true duplicates, replay or not.
+  CHECK(run_batch(t, {"192.0.2.1", "192.0.2.2"}, 8, true) ==
+        std::vector<W>{W::Dropped, W::Dropped});
+  CHECK(run_batch(t, {"192.0.2.2", "192.0.2.1"}, 7, false) ==
+        std::vector<W>{W::Dropped, W::Dropped});
+}
+
+TEST_CASE("deduplicator: replay markers of the earlier format are recognised",
+          "[experts][deduplicator]") {
+  using W = CaptureBatch::What;
+  BotId id;
+  std::string h;
+  {
+    TestBot t("experts.deduplicator.expert", blacklist_raw(), id.id);
+    h = event(t, "192.0.2.9").hash({"raw", "time.observation"}, "blacklist");
+  }
+  {
+    intelflow::bots::EmbeddedCache c(
+        (std::filesystem::temp_directory_path() / ("intelflow-test-" + id.id)).string(), 86400);
+    c.set(h, "intelflow:7:1");  // seq 7, id 1 (hex)
+  }
+  TestBot t("experts.deduplicator.expert", blacklist_raw(), id.id);
+  CHECK(run_batch(t, {"192.0.2.9"}, 7, true) == std::vector<W>{W::Sent});
+  CHECK(run_batch(t, {"192.0.2.9"}, 9, true) == std::vector<W>{W::Dropped});
+}
