@@ -405,9 +405,16 @@ void Wal::recover(RecoveryReport& report) {
     seq_segment_[seq] = segfirst;
   }
   next_seq_ = max_seq + 1;
-  // Old segments with nothing left to replay can go now.
+  // The latest output position per key is carried into the first segment this
+  // run writes (as after every roll): the segments holding it may be retired
+  // below or later in this run, and a crash must still find it.
+  for (const auto& pl : report.outputs) {
+    std::string key = pl.substr(0, pl.find('\n'));
+    sticky_[key] = key + '\0' + pl;
+  }
+  // Old segments with nothing left to replay are retired by the first round
+  // of the writer, after it wrote the carried positions into a new segment.
   std::lock_guard lk(mu_);
-  retire_segments_locked();
   write_checkpoint(false);
 }
 

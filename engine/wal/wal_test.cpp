@@ -438,3 +438,31 @@ TEST_CASE("wal: a truncated older segment is quarantined, later segments are int
   CHECK(r.quarantined.size() == 1);
   CHECK(r.pending[2].payload == payload + "3");
 }
+
+TEST_CASE("wal: the latest output position survives restarts that retire its segment", "[wal]") {
+  // An output position recorded in a run, then runs that only append and
+  // acknowledge: the segment holding the position is retired, but every later
+  // recovery still finds the position (carried into the next run's segment).
+  auto dir = fresh_dir("output-carry");
+  std::string payload(1000, 'x');
+  {
+    RecoveryReport r;
+    Wal w(small(dir), r);
+    auto s = w.append_durable("report");
+    w.append_output("out", "out\n12345\n1\n");
+    w.ack(s);
+    w.append_durable("flush");  // pushes the ACK and the position through the writer
+    w.close();
+  }
+  for (int run = 0; run < 3; ++run) {
+    RecoveryReport r;
+    Wal w(small(dir), r);
+    REQUIRE(!r.outputs.empty());
+    CHECK(r.outputs.back() == "out\n12345\n1\n");
+    for (auto& p : r.pending) w.ack(p.seq);
+    // Enough traffic to roll segments and retire the older ones.
+    for (int i = 0; i < 12; ++i) w.ack(w.append_durable(payload));
+    w.append_durable("tail");
+    w.close();
+  }
+}

@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 
-FAULT_POINTS = ["wal.after_write", "wal.before_fsync", "wal.segment_roll"]
+FAULT_POINTS = ["wal.after_write", "wal.before_fsync", "wal.segment_roll", "output.after_write",
+                "recovery.replay"]
 
 
 def main():
@@ -69,7 +70,24 @@ def run(a, rng, work):
     graph += "engine:\n  threads: 2\n  batch_size: 64\n  fsync: always\n"
     gpath = os.path.join(work, "pipeline.yaml")
     open(gpath, "w").write(graph)
-    os.rename(os.path.join(work, "feed.csv"), os.path.join(inp, "feed.csv"))
+    # The feed is released in parts, one at a time, all named feed.csv (same
+    # feed.url and file name, so the deduplicator sees one feed): every start
+    # below finds fresh input, so the kills land while the graph is busy.
+    with open(os.path.join(work, "feed.csv")) as f:
+        header, *data = f.read().splitlines(keepends=True)
+    nparts = a.kills + len(FAULT_POINTS) + 1
+    per = (len(data) + nparts - 1) // nparts
+    parts = [data[i:i + per] for i in range(0, len(data), per)]
+
+    def release():
+        """Moves the next part in if the collector consumed the previous one."""
+        if not parts or os.listdir(inp):
+            return
+        tmp = os.path.join(work, "part.tmp")
+        with open(tmp, "w") as f:
+            f.write(header)
+            f.writelines(parts.pop(0))
+        os.rename(tmp, os.path.join(inp, "feed.csv"))
 
     notify_path = os.path.join(work, "notify.sock")
     log = open(os.path.join(work, "daemon.log"), "ab")
@@ -103,6 +121,7 @@ def run(a, rng, work):
     # 1. Fault points: the daemon kills itself at the n-th hit of a point.
     for fp in FAULT_POINTS:
         n = rng.randint(1, 40)
+        release()
         p, sock = start({"INTELFLOW_FAULT": f"{fp}:{n}"})
         wait_ready(p, sock)
         try:
@@ -116,6 +135,7 @@ def run(a, rng, work):
     # 2. Random SIGKILLs while the feed is being processed.
     for k in range(a.kills):
         delay = rng.uniform(0.0, 0.6)
+        release()
         p, sock = start()
         ready = wait_ready(p, sock)
         time.sleep(delay)
@@ -125,12 +145,16 @@ def run(a, rng, work):
         kills += 1
         size = os.path.getsize(out) if os.path.exists(out) else 0
         print(f"  kill {k + 1}: after {delay:.3f}s (ready={ready}), output {size} bytes", flush=True)
-    # 3. Finish: replay what is left and drain.
-    r = subprocess.run([a.bin, "run", gpath, "--state-dir", state, "--drain", "--quiet"],
-                       stdout=log, stderr=subprocess.STDOUT, timeout=600)
-    if r.returncode != 0:
-        print("final drain failed, see daemon.log")
-        return False
+    # 3. Finish: replay what is left and drain, then the parts not yet released.
+    while True:
+        release()
+        r = subprocess.run([a.bin, "run", gpath, "--state-dir", state, "--drain", "--quiet"],
+                           stdout=log, stderr=subprocess.STDOUT, timeout=600)
+        if r.returncode != 0:
+            print("final drain failed, see daemon.log")
+            return False
+        if not parts:
+            break
     lines = [l for l in open(out) if l.strip()] if os.path.exists(out) else []
     events = [json.loads(l) for l in lines]
     # An event's identity: everything but time.observation (a file read again
