@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include "bots/common/digest_table.hpp"
 
+#include <sys/mman.h>
+
 #include <array>
 #include <cstring>
 #include <new>
@@ -108,12 +110,17 @@ void DigestTable::decode_value(CompactValue v, std::string& out) {
   out.assign(reinterpret_cast<const char*>(&v.payload), static_cast<std::size_t>(v.tag - 1));
 }
 
+void DigestTable::Unmap::operator()(Slot* p) const noexcept {
+  ::munmap(p, bytes);
+}
+
 DigestTable::Slots DigestTable::allocate(std::size_t capacity) {
-  // calloc: zeroed (= empty) slots; large blocks come straight from mmap, so
-  // pages are only touched (resident) when used and freed at once on release.
-  void* p = std::calloc(capacity, sizeof(Slot));
-  if (p == nullptr) throw std::bad_alloc();
-  return Slots(static_cast<Slot*>(p));
+  const std::size_t bytes = capacity * sizeof(Slot);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  // Random probes over tens of MiB: huge pages save most TLB misses.
+  if (bytes >= (std::size_t{4} << 20)) ::madvise(p, bytes, MADV_HUGEPAGE);
+  return Slots(static_cast<Slot*>(p), Unmap{bytes});
 }
 
 DigestTable::DigestTable() : slots_(allocate(kMinCapacity)), mask_(kMinCapacity - 1) {}

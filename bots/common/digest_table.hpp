@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -91,10 +90,15 @@ class DigestTable {
   }
 
  private:
-  struct Free {
-    void operator()(Slot* p) const noexcept { std::free(p); }
+  /// The slot array: anonymous memory straight from mmap (zero = empty
+  /// slots, pages resident only once touched, returned to the system at once
+  /// when the table grows or is destroyed — an allocator would keep freed
+  /// big blocks resident for a while).
+  struct Unmap {
+    std::size_t bytes = 0;
+    void operator()(Slot* p) const noexcept;
   };
-  using Slots = std::unique_ptr<Slot[], Free>;
+  using Slots = std::unique_ptr<Slot[], Unmap>;
 
   static Slots allocate(std::size_t capacity);
   std::size_t home(KeyDigest d) const noexcept;
