@@ -1209,6 +1209,15 @@ Message Message::copy() const {
   return m;
 }
 
+Message Message::clone() const {
+  Message m(kind_, harm_);
+  m.entries_.reserve(std::max(entries_.size(), kInitialCapacity));
+  m.entries_.insert(m.entries_.end(), entries_.begin(), entries_.end());
+  m.present_[0] = present_[0];
+  m.present_[1] = present_[1];
+  return m;
+}
+
 Message Message::copy_and_change(std::string_view key, Value value) const {
   const FieldSpec* f = harm_->find(kind_, key);
   const std::ptrdiff_t at = f ? index_of(key, KeyInfo{KeyClass::Field, f}) : -1;

@@ -165,6 +165,11 @@ class Message {
   /// Python copy(): a new message of the same class built from the items
   /// (as the constructor does); a Report copy never gains time.observation.
   Message copy() const;
+  /// A plain copy of the entries as they are (no re-checks; the default
+  /// value is not carried over) with room for a typical event: the cheap way
+  /// to start many events from one template, e.g. event_from_report() once
+  /// per report and clone() per line.
+  Message clone() const;
   /// copy() followed by change(key, value): the same result, but the old value
   /// of `key` is not copied (a parser's dump of one line replaces the 1 MiB raw
   /// of its report).

@@ -540,3 +540,21 @@ TEST_CASE("message: copy_and_change equals copy() then change(), keeping the key
   CHECK(error_of([&] { (void)r.copy_and_change("feed.url", s("no url")); }) ==
         error_of([&] { r.copy().change("feed.url", s("no url")); }));
 }
+
+TEST_CASE("message: clone copies entries, order and presence as they are", "[message]") {
+  Message r(MessageKind::Report, harm());
+  r.add("feed.name", s("Example"));
+  r.add("feed.url", s("http://example.com/"));
+  r.add("time.observation", s("2024-01-01T00:00:00+00:00"));
+  const Message tmpl = Message::event_from_report(r);
+  Message a = tmpl.clone();
+  CHECK(a == tmpl);
+  CHECK(a.serialize() == tmpl.serialize());
+  CHECK(a.contains("feed.url"));
+  CHECK(a.add("source.ip", s("192.0.2.1")) == AddResult::Added);
+  CHECK_FALSE(tmpl.contains("source.ip"));  // independent of the template
+  CHECK(error_of([&] { a.add("feed.name", s("Other")); }) == ErrorKind::KeyExists);
+  Message b = Message::event_from_report(r);
+  b.add("source.ip", s("192.0.2.1"));
+  CHECK(a.serialize() == b.serialize());
+}

@@ -375,6 +375,12 @@ class GenericCsvParser final : public api::ParserBot {
       rest.remove_prefix(len);
     }
 
+    // new_event() once, cloned for each row; if it fails, each row fails as it would
+    std::optional<Message> tmpl;
+    try {
+      tmpl.emplace(new_event(report));
+    } catch (const std::exception&) {
+    }
     csv::Reader reader(rest, {.delimiter = delimiter_});
     csv::Row row;
     RowScratch scratch;
@@ -386,7 +392,8 @@ class GenericCsvParser final : public api::ParserBot {
       row.views(scratch.fields);
       if (filtering && !keep_row(scratch)) continue;
       try {
-        Message ev = parse_row(scratch.fields, report, header, lt, scratch);
+        Message ev =
+            parse_row(scratch.fields, tmpl ? &*tmpl : nullptr, report, header, lt, scratch);
         apply_default_fields(ev);
         out.send(std::move(ev));
         ++sent;
@@ -409,7 +416,7 @@ class GenericCsvParser final : public api::ParserBot {
     for (const auto& f : el.row) scratch.fields.emplace_back(f);
     std::string header;
     for (const auto& h : st.tempdata) header.append(h).append("\r\n");
-    events.push_back(parse_row(scratch.fields, report, header, "\r\n", scratch));
+    events.push_back(parse_row(scratch.fields, nullptr, report, header, "\r\n", scratch));
   }
 
  private:
@@ -461,9 +468,11 @@ class GenericCsvParser final : public api::ParserBot {
     return filter_type_ == "whitelist" ? found : !found;
   }
 
-  Message parse_row(const std::vector<std::string_view>& row, const Message& report,
-                    std::string_view header, std::string_view lt, RowScratch& sc) const {
-    Message ev = new_event(report);
+  /// One row → one event, started from `tmpl` (new_event() of the report) if given.
+  Message parse_row(const std::vector<std::string_view>& row, const Message* tmpl,
+                    const Message& report, std::string_view header, std::string_view lt,
+                    RowScratch& sc) const {
+    Message ev = tmpl != nullptr ? tmpl->clone() : new_event(report);
     const std::size_t ncols = std::min(columns_.size(), row.size());
     Cell& cell = sc.cell;
     for (std::size_t ci = 0; ci < ncols; ++ci) {
