@@ -43,6 +43,10 @@ void ParserBot::apply_default_fields(Message& ev) const {
 std::string ParserBot::decode_raw(const Message& report) {
   const Value* raw = report.find("raw");
   if (raw == nullptr || !raw->is_string()) return {};
+  return decode_base64_text(raw->as_string());
+}
+
+std::string ParserBot::decode_base64_text(std::string_view in) {
   static constexpr auto kMap = [] {
     std::array<signed char, 256> m{};
     m.fill(-1);
@@ -52,21 +56,37 @@ std::string ParserBot::decode_raw(const Message& report) {
       m[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
     return m;
   }();
-  const std::string& in = raw->as_string();
-  std::string bytes;
-  bytes.reserve(in.size() / 4 * 3);
+  const auto* u = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
+  std::string bytes(n / 4 * 3 + 3, '\0');  // room for every 6 bits of input
+  char* o = bytes.data();
   std::uint32_t acc = 0;
   int bits = 0;
-  for (unsigned char c : in) {
-    int d = kMap[c];
-    if (d < 0) continue;  // '=', whitespace and foreign characters are skipped
+  std::size_t i = 0;
+  while (i < n) {
+    // Four alphabet characters at a byte boundary: three bytes at once.
+    while (bits == 0 && i + 4 <= n) {
+      const int a = kMap[u[i]], b = kMap[u[i + 1]], c = kMap[u[i + 2]], d = kMap[u[i + 3]];
+      if ((a | b | c | d) < 0) break;
+      const auto v = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+      o[0] = static_cast<char>(v >> 16);
+      o[1] = static_cast<char>((v >> 8) & 0xFF);
+      o[2] = static_cast<char>(v & 0xFF);
+      o += 3;
+      i += 4;
+    }
+    if (i >= n) break;
+    // One character: '=', whitespace and foreign characters are skipped.
+    const int d = kMap[u[i++]];
+    if (d < 0) continue;
     acc = (acc << 6) | static_cast<std::uint32_t>(d);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      bytes.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      *o++ = static_cast<char>((acc >> bits) & 0xFF);
     }
   }
+  bytes.resize(static_cast<std::size_t>(o - bytes.data()));
   if (harm::uni::valid_utf8(bytes)) return bytes;
   return harm::uni::decode_utf8_ignore(bytes);
 }

@@ -36,6 +36,11 @@ class ParserBot : public Bot {
   /// Handles one Report (IntelMQ ParserBot.process).
   virtual void process(const Message& report, Emitter& out);
 
+  /// Base64 text → UTF-8 text as decode_raw() does it: characters outside the
+  /// alphabet (`=`, whitespace, others) are skipped, leftover bits dropped,
+  /// invalid UTF-8 sequences dropped.
+  static std::string decode_base64_text(std::string_view b64);
+
  protected:
   /// Splits the report. Default: decoded raw split on Python splitlines
   /// boundaries, each line stripped, lines starting with an ignore prefix dropped.
