@@ -203,6 +203,37 @@ bool iso_like_fast(std::string_view s, detail::Fields& f) {
   return true;
 }
 
+}  // namespace
+
+bool detail::utc_iso_fast(std::string_view s, std::string& out) {
+  const std::size_t n = s.size();
+  if (n == 20) {
+    if (s[19] != 'Z' && s[19] != 'z') return false;
+  } else if (n == 25) {
+    if (s.substr(19) != "+00:00" && s.substr(19) != "-00:00") return false;
+  } else {
+    return false;
+  }
+  static constexpr std::size_t kDigits[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
+  bool digits = true;
+  for (std::size_t p : kDigits) digits &= is_digit(s[p]);
+  if (!digits || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' ||
+      s[16] != ':')
+    return false;
+  const int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  const int month = two(s, 5, 2), day = two(s, 8, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > detail::days_in_month(year, month) ||
+      two(s, 11, 2) > 23 || two(s, 14, 2) > 59 || two(s, 17, 2) > 59)
+    return false;
+  out.reserve(25);
+  out.assign(s.data(), 19);
+  out[10] = 'T';
+  out.append("+00:00");
+  return true;
+}
+
+namespace {
+
 /// dateutil.parser.parse(s, fuzzy=True) with the pinned/real clock.
 detail::Fields fuzzy_fields(std::string_view s, std::int64_t now, std::int64_t pivot) {
   detail::Fields f;
@@ -618,6 +649,7 @@ bool is_valid_string(std::string_view s) {
 
 std::optional<std::string> parse(std::string_view s) {
   if (is_valid_string(s)) return std::string(s);
+  if (std::string fast; detail::utc_iso_fast(s, fast)) return fast;
   try {
     const detail::Fields f = fuzzy_fields(s, now_epoch_seconds(), pivot_year());
     // value.astimezone(utc): a naive value is local time (UTC); CPython's
@@ -691,8 +723,10 @@ std::optional<std::string> from_isoformat(const Value& v) {
 
 std::optional<std::string> from_fuzzy(const Value& v) {
   // naive: localized as UTC; aware: converted
-  if (v.is_string())
+  if (v.is_string()) {
+    if (std::string fast; detail::utc_iso_fast(v.as_string(), fast)) return fast;
     return format_fields_utc(fuzzy_fields(v.as_string(), now_epoch_seconds(), pivot_year()));
+  }
   const std::u32string text = fuzzy_input(v);
   return format_fields_utc(detail::fuzzy_parse(text, now_epoch_seconds(), pivot_year()));
 }

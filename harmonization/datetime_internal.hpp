@@ -82,6 +82,12 @@ bool re_equal_ignorecase(char32_t a, char32_t b);
 /// Throws HarmonizationError(ValueError) wherever dateutil raised.
 Fields fuzzy_parse(std::u32string_view s, std::int64_t now_epoch_seconds, std::int64_t pivot_year);
 
+/// The fuzzy result of the most common aware shape without the parser:
+/// `YYYY-MM-DD[T ]HH:MM:SS` then `Z`, `z`, `+00:00` or `-00:00` (ASCII digits,
+/// exact widths) with valid fields → `YYYY-MM-DDTHH:MM:SS+00:00` in `out`.
+/// false: another shape or an invalid field (the general path decides).
+bool utc_iso_fast(std::string_view s, std::string& out);
+
 // --------------------------------------------------------------- strptime
 
 /// A compiled datetime.strptime() format (CPython 3.11 `_strptime`, C locale,

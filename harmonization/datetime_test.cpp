@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "harmonization/datetime.hpp"
+#include "harmonization/datetime_internal.hpp"
 #include "harmonization/errors.hpp"
 
 namespace dt = intelflow::harm::datetime;
@@ -449,4 +452,53 @@ TEST_CASE("datetime: Converter rejects unknown names and missing or superfluous 
   // a bad directive is a per-value ValueError, as in the reference
   const dt::Converter c("from_format|%Q");
   CHECK(kind_of([&] { c(s("x")); }) == ErrorKind::ValueError);
+}
+
+TEST_CASE("datetime: the fast path for YYYY-MM-DDTHH:MM:SS(Z|+00:00) equals the fuzzy parser",
+          "[datetime]") {
+  namespace d = dt::detail;
+  const std::int64_t now = 1718452800;  // 2024-06-15T12:00:00Z
+  // The general path: dateutil's tokenizer on the text, then the UTC conversion.
+  auto general = [&](const std::string& text) -> std::optional<std::string> {
+    try {
+      return d::format_utc(d::utc_us(d::fuzzy_parse(d::decode_utf8(text), now, 2024)));
+    } catch (const HarmonizationError&) {
+      return std::nullopt;
+    }
+  };
+  std::string out;
+  REQUIRE(d::utc_iso_fast("2024-06-04T15:55:19Z", out));
+  CHECK(out == "2024-06-04T15:55:19+00:00");
+  REQUIRE(d::utc_iso_fast("2024-02-29 00:00:00+00:00", out));
+  CHECK(out == "2024-02-29T00:00:00+00:00");
+  CHECK_FALSE(d::utc_iso_fast("2023-02-29T00:00:00Z", out));  // no such day
+  CHECK_FALSE(d::utc_iso_fast("2024-06-04T24:00:00Z", out));
+  CHECK_FALSE(d::utc_iso_fast("2024-06-04T15:55:19+01:00", out));  // converted: general path
+
+  std::mt19937 rng(2024);
+  auto pick = [&](std::initializer_list<const char*> xs) {
+    return std::string(xs.begin()[rng() % xs.size()]);
+  };
+  auto num = [&](int lo, int hi, int width) {
+    std::string v =
+        std::to_string(lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)));
+    while (static_cast<int>(v.size()) < width) v.insert(v.begin(), '0');
+    return v;
+  };
+  int accepted = 0;
+  for (int round = 0; round < 30000; ++round) {
+    std::string text = num(0, 9999, 4) + pick({"-", "-", "-", "/"}) + num(0, 13, 2) + "-" +
+                       num(0, 32, 2) + pick({"T", "T", " ", "t", "x"}) + num(0, 24, 2) + ":" +
+                       num(0, 60, 2) + pick({":", ":", ":", "."}) + num(0, 61, 2) +
+                       pick({"Z", "Z", "+00:00", "-00:00", "z", "", "+01:00", "ZZ", " Z", "+0000"});
+    if (rng() % 8 == 0) text[rng() % text.size()] = "0123456789-:TZ +."[rng() % 17];
+    INFO(text);
+    if (!d::utc_iso_fast(text, out)) continue;
+    ++accepted;
+    REQUIRE(general(text) == out);
+    // and what the public helpers return with the fast path in place
+    REQUIRE(dt::from_fuzzy(Value::string(text)) == out);
+    REQUIRE(dt::parse(text) == out);
+  }
+  CHECK(accepted > 2000);
 }
