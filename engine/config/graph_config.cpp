@@ -311,19 +311,11 @@ void Loader::load_engine(const YAML::Node& key, const YAML::Node& node, EngineCo
       }
       out = resolve_path(v->as_string());
     };
-    std::int64_t i = 0;
-    if (k == "threads") {
-      if (get_int(0, i)) eng.threads = static_cast<int>(std::min<std::int64_t>(i, INT_MAX));
-    } else if (k == "batch_size") {
-      if (get_int(1, i)) eng.batch_size = static_cast<std::size_t>(i);
-    } else if (k == "max_in_flight") {
-      if (get_int(1, i)) eng.max_in_flight = static_cast<std::size_t>(i);
-    } else if (k == "fsync_interval_ms") {
-      if (get_int(1, i))
-        eng.fsync_interval_ms = static_cast<int>(std::min<std::int64_t>(i, INT_MAX));
-    } else if (k == "wal_max_bytes") {
+    // A size in bytes: an integer, or "<n><unit>" with unit KiB MiB GiB TiB
+    // (powers of 1024) or KB MB GB TB (of 1000).
+    auto get_size = [&](std::uint64_t& out) {
       if (v->is_int() && v->as_int() >= 1) {
-        eng.wal_max_bytes = static_cast<std::uint64_t>(v->as_int());
+        out = static_cast<std::uint64_t>(v->as_int());
       } else if (v->is_string()) {
         // "<n><unit>" with unit KiB MiB GiB TiB (powers of 1024) or KB MB GB TB (of 1000).
         const std::string& s = v->as_string();
@@ -348,10 +340,25 @@ void Loader::load_engine(const YAML::Node& key, const YAML::Node& node, EngineCo
             n > std::numeric_limits<std::uint64_t>::max() / mult)
           bad("expected a size in bytes (e.g. 1073741824, \"512MiB\", \"2GB\")");
         else
-          eng.wal_max_bytes = n * mult;
+          out = n * mult;
       } else {
         bad("expected a size in bytes (e.g. 1073741824, \"512MiB\", \"2GB\")");
       }
+    };
+    std::int64_t i = 0;
+    if (k == "threads") {
+      if (get_int(0, i)) eng.threads = static_cast<int>(std::min<std::int64_t>(i, INT_MAX));
+    } else if (k == "batch_size") {
+      if (get_int(1, i)) eng.batch_size = static_cast<std::size_t>(i);
+    } else if (k == "max_in_flight") {
+      if (get_int(1, i)) eng.max_in_flight = static_cast<std::size_t>(i);
+    } else if (k == "fsync_interval_ms") {
+      if (get_int(1, i))
+        eng.fsync_interval_ms = static_cast<int>(std::min<std::int64_t>(i, INT_MAX));
+    } else if (k == "wal_max_bytes") {
+      get_size(eng.wal_max_bytes);
+    } else if (k == "max_in_flight_bytes") {
+      get_size(eng.max_in_flight_bytes);
     } else if (k == "fsync") {
       // `off`/`no` are YAML 1.1 booleans: take false as never, true as always.
       if (v->is_bool()) {
@@ -386,7 +393,9 @@ void Loader::load_engine(const YAML::Node& key, const YAML::Node& node, EngineCo
     } else {
       error(at(e.key_node), {}, {},
             "engine: unknown key '" + k +
-                "' (known: threads, batch_size, max_in_flight, state_dir, wal_dir, fsync, "
+                "' (known: threads, batch_size, max_in_flight, max_in_flight_bytes, state_dir, "
+                "wal_dir, "
+                "fsync, "
                 "fsync_interval_ms, wal_max_bytes, log_dir, log_to_files, control_socket, "
                 "harmonization)");
     }

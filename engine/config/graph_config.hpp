@@ -59,9 +59,13 @@ enum class FsyncPolicy : std::uint8_t { Always, Interval, Never };
 struct EngineConfig {
   int threads = 0;               ///< worker threads; 0 = all cores
   std::size_t batch_size = 128;  ///< messages per batch on edges
-  /// Back-pressure bound: ingress messages (collector reports, injected
-  /// messages) inside the graph at once, with everything derived from them.
-  std::size_t max_in_flight = 4;
+  /// Back-pressure bounds: ingress messages (collector reports, injected
+  /// messages) inside the graph at once, with everything derived from them,
+  /// and their size in the WAL's encoding (a report's events take memory in
+  /// proportion to its size). One message is always admitted when the graph
+  /// is empty, however large.
+  std::size_t max_in_flight = 256;
+  std::uint64_t max_in_flight_bytes = 3ull << 20;
   std::string state_dir;  ///< default /var/lib/intelflow (or --state-dir)
   std::string wal_dir;    ///< default <state_dir>/wal
   FsyncPolicy fsync = FsyncPolicy::Always;

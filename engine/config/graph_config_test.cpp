@@ -760,6 +760,7 @@ TEST_CASE("graph: the engine section sets the engine and defaults follow state_d
   threads: 4
   batch_size: 64
   max_in_flight: 32
+  max_in_flight_bytes: 8MiB
   state_dir: /srv/if
   fsync: interval
   fsync_interval_ms: 10
@@ -775,6 +776,7 @@ TEST_CASE("graph: the engine section sets the engine and defaults follow state_d
   CHECK(e.threads == 4);
   CHECK(e.batch_size == 64);
   CHECK(e.max_in_flight == 32);
+  CHECK(e.max_in_flight_bytes == 8u << 20);
   CHECK(e.state_dir == "/srv/if");
   CHECK(e.wal_dir == "/srv/if/wal");
   CHECK(e.log_dir == "/srv/if/log");

@@ -236,7 +236,9 @@ struct Pipeline::Impl {
   Pipeline& owner;
   PipelineOptions opts;
   std::size_t batch_size = 128;
-  std::size_t max_in_flight = 4;
+  std::size_t max_in_flight = 256;
+  std::uint64_t max_in_flight_bytes = 3ull << 20;
+  std::uint64_t in_flight_bytes = 0;  ///< under flight_mu
   std::unique_ptr<oneapi::tbb::global_control> gc;
   std::unique_ptr<oneapi::tbb::task_arena> arena;
   std::unique_ptr<flow::graph> g;
@@ -301,25 +303,33 @@ struct Pipeline::Impl {
     payload += '\n';
     msg.serialize_to(payload);
     std::uint64_t seq = wal->append_durable(payload);
-    return acquire(seq, false, root);
+    return acquire(seq, false, root, payload.size());
   }
 
   /// Blocks until one more ingress unit may enter; returns its ticket. `seq`
   /// (if non-zero) is acknowledged in the WAL when the ticket completes.
+  /// `bytes`: the ingress message's size (its WAL payload), counted against
+  /// max_in_flight_bytes; a message is always admitted into an empty graph.
   std::shared_ptr<Ticket> acquire(std::uint64_t seq = 0, bool replay = false,
-                                  std::uint64_t root = 0) {
+                                  std::uint64_t root = 0, std::uint64_t bytes = 0) {
     std::unique_lock lk(flight_mu);
-    flight_cv.wait(lk, [&] { return owner.in_flight_.load() < max_in_flight || stopping_hard; });
+    flight_cv.wait(lk, [&] {
+      const auto n = owner.in_flight_.load();
+      return (n < max_in_flight && (n == 0 || in_flight_bytes + bytes <= max_in_flight_bytes)) ||
+             stopping_hard;
+    });
+    in_flight_bytes += bytes;
     auto n = owner.in_flight_.fetch_add(1) + 1;
     if (owner.measured_.exchange(true) == false) record_admit();
     auto seen = owner.max_in_flight_seen_.load();
     while (n > seen && !owner.max_in_flight_seen_.compare_exchange_weak(seen, n)) {
     }
     return std::make_shared<Ticket>(
-        [this, seq](bool complete) {
+        [this, seq, bytes](bool complete) {
           if (complete && seq != 0 && wal) wal->ack(seq);
           {
             std::lock_guard lk2(flight_mu);
+            in_flight_bytes -= bytes;
             owner.in_flight_.fetch_sub(1);
           }
           flight_cv.notify_all();
@@ -814,6 +824,7 @@ Pipeline::Pipeline(const config::GraphConfig& cfg, PipelineOptions opts)
   impl_->opts = opts;
   impl_->batch_size = std::max<std::size_t>(1, cfg_.engine.batch_size);
   impl_->max_in_flight = std::max<std::size_t>(1, cfg_.engine.max_in_flight);
+  impl_->max_in_flight_bytes = cfg_.engine.max_in_flight_bytes;
   int threads = cfg_.engine.threads > 0 ? cfg_.engine.threads
                                         : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
@@ -971,7 +982,7 @@ void Pipeline::start() {
       continue;
     }
     INTELFLOW_FAULT_POINT("recovery.replay");  // crash in the middle of a replay
-    auto ticket = impl_->acquire(rec.seq, /*replay=*/true, root);
+    auto ticket = impl_->acquire(rec.seq, /*replay=*/true, root, rec.payload.size());
     if (!tag.empty()) ticket = held_ticket(*impl_, *gates_, std::move(ticket), tag);
     Out one;
     one.msgs.push_back(std::move(*msg));

@@ -580,3 +580,35 @@ TEST_CASE("engine: latency quantiles weight each batch by its size", "[engine]")
   CHECK(m.latency_ms(0.99) == Approx(9.0));
   CHECK(m.latency_ms(1.0) == Approx(50.0));
 }
+
+TEST_CASE("engine: the byte bound admits one report at a time when reports are large", "[engine]") {
+  sink().reset();
+  {
+    std::lock_guard lk(sink().mu);
+    sink().gate_open = false;
+  }
+  GraphBuilder b("backpressure-bytes");
+  b.g.engine.max_in_flight = 100;
+  b.g.engine.max_in_flight_bytes = 1;  // every report is larger: one at a time
+  b.bot("col", "test.engine.collector",
+        {{"reports", Value::integer(20)}, {"lines", Value::integer(5)}},
+        {{"_default", {"par-queue"}}})
+      .bot("par", "test.engine.parser", {}, {{"_default", {"out-queue"}}})
+      .bot("out", "test.engine.output", {}, {});
+  graph::Pipeline p(b.build(), {.drain = true, .sink = {}, .durable = true});
+  p.start();
+  {
+    std::unique_lock lk(sink().mu);
+    sink().cv.wait(lk, [] { return sink().waiting > 0; });
+  }
+  CHECK(p.in_flight() == 1);
+  {
+    std::lock_guard lk(sink().mu);
+    sink().gate_open = true;
+  }
+  sink().cv.notify_all();
+  p.wait_drained();
+  CHECK(sink().got["out"].size() == 100);
+  CHECK(p.max_in_flight_seen() == 1);
+  p.stop();
+}
