@@ -392,8 +392,16 @@ class GenericCsvParser final : public api::ParserBot {
       row.views(scratch.fields);
       if (filtering && !keep_row(scratch)) continue;
       try {
+        // raw is written with csv.writer's default ',': a ','-delimited record
+        // without quote characters (so on one line) is its own output.
+        std::string_view plain = reader.record_text();
+        if (delimiter_ != "," || plain.find('"') != std::string_view::npos ||
+            scratch.fields.size() == 1)
+          plain = {};
+        else
+          plain.remove_suffix(csv::terminator_length(plain));
         Message ev =
-            parse_row(scratch.fields, tmpl ? &*tmpl : nullptr, report, header, lt, scratch);
+            parse_row(scratch.fields, tmpl ? &*tmpl : nullptr, report, header, lt, scratch, plain);
         apply_default_fields(ev);
         out.send(std::move(ev));
         ++sent;
@@ -468,10 +476,12 @@ class GenericCsvParser final : public api::ParserBot {
     return filter_type_ == "whitelist" ? found : !found;
   }
 
-  /// One row → one event, started from `tmpl` (new_event() of the report) if given.
+  /// One row → one event, started from `tmpl` (new_event() of the report) if
+  /// given. `plain`: the row's text when csv.writer would write it unchanged
+  /// (a ','-delimited record without quotes, more than one field), else empty.
   Message parse_row(const std::vector<std::string_view>& row, const Message* tmpl,
                     const Message& report, std::string_view header, std::string_view lt,
-                    RowScratch& sc) const {
+                    RowScratch& sc, std::string_view plain = {}) const {
     Message ev = tmpl != nullptr ? tmpl->clone() : new_event(report);
     const std::size_t ncols = std::min(columns_.size(), row.size());
     Cell& cell = sc.cell;
@@ -567,7 +577,12 @@ class GenericCsvParser final : public api::ParserBot {
     }
 
     sc.raw.assign(header);
-    csv::write_row(sc.raw, std::span<const std::string_view>(row), {.lineterminator = lt});
+    if (!plain.empty()) {
+      sc.raw.append(plain);
+      sc.raw.append(lt);
+    } else {
+      csv::write_row(sc.raw, std::span<const std::string_view>(row), {.lineterminator = lt});
+    }
     if (raw_field_ != nullptr)
       ev.add(*raw_field_, Value::string(sc.raw));
     else

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 #include <catch2/catch.hpp>
 
+#include <cstring>
+#include <random>
+
+#include "bots/common/csv.hpp"
 #include "engine/api/testing.hpp"
 
 using namespace intelflow::api;
@@ -323,4 +327,43 @@ TEST_CASE("generic csv: leading spaces/tabs of every line are removed (reference
   CHECK(r.str(0, "source.ip") == "192.0.2.1");
   CHECK(r.str(0, "source.fqdn") == "example.com");
   CHECK(r.raw(0) == "192.0.2.1,example.com\r\n");
+}
+
+TEST_CASE("generic csv: raw is the csv.writer form of each row (random rows, quotes, blanks)",
+          "[parsers][generic_csv]") {
+  std::mt19937 rng(7);
+  for (const char* delim : {",", ";"}) {
+    for (int round = 0; round < 200; ++round) {
+      const char* lt = round % 3 == 0 ? "\r\n" : "\n";
+      std::string text = "h1,h2" + std::string(lt);
+      const int lines = 1 + static_cast<int>(rng() % 8);
+      for (int l = 0; l < lines; ++l) {
+        std::string line = "a";  // never starts with a blank or '#'
+        const std::size_t len = rng() % 12;
+        for (std::size_t i = 0; i < len; ++i) {
+          const unsigned r = rng() % 10;
+          line += r < 4 ? 'a' : r < 6 ? delim[0] : r < 8 ? ',' : r < 9 ? '"' : ' ';
+        }
+        text += line + lt;
+      }
+      Run r({{"skip_header", Value::boolean(true)},
+             {"delimiter", Value::string(delim)},
+             {"columns", list({"__IGNORE__", "__IGNORE__"})}},
+            text);
+      // what the reference does: rows of the body, each written by csv.writer(',')
+      const std::string body = text.substr(text.find(lt) + std::strlen(lt));
+      std::vector<std::string> expected;
+      intelflow::bots::csv::Reader reader(body, {.delimiter = delim});
+      intelflow::bots::csv::Row row;
+      while (reader.next(row)) {
+        if (row.empty()) continue;
+        std::string raw = "h1,h2" + std::string(lt);
+        intelflow::bots::csv::write_row(raw, row, {.lineterminator = lt});
+        expected.push_back(raw);
+      }
+      INFO(text);
+      REQUIRE(r.events().size() == expected.size());
+      for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(r.raw(i) == expected[i]);
+    }
+  }
 }
