@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -200,19 +201,31 @@ Value case_sanitize(const Value& v, bool up) {
 
 // --- Base64 ------------------------------------------------------------------------------
 
+constexpr char kB64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The two output characters of every 12-bit group (8 KiB): one lookup per half of a
+/// 3-byte block.
+struct B64Pairs {
+  std::array<char, 8192> t{};
+  constexpr B64Pairs() {
+    for (std::size_t i = 0; i < 4096; ++i) {
+      t[2 * i] = kB64Alphabet[i >> 6];
+      t[2 * i + 1] = kB64Alphabet[i & 63];
+    }
+  }
+};
+constexpr B64Pairs kB64Pairs;
+
 std::string b64encode(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const char* kAlphabet = kB64Alphabet;
   std::string out((in.size() + 2) / 3 * 4, '=');
   char* o = out.data();
   const auto* u = reinterpret_cast<const unsigned char*>(in.data());
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3, o += 4) {
     const unsigned v = (unsigned{u[i]} << 16) | (unsigned{u[i + 1]} << 8) | u[i + 2];
-    o[0] = kAlphabet[(v >> 18) & 63];
-    o[1] = kAlphabet[(v >> 12) & 63];
-    o[2] = kAlphabet[(v >> 6) & 63];
-    o[3] = kAlphabet[v & 63];
+    std::memcpy(o, &kB64Pairs.t[2 * (v >> 12)], 2);
+    std::memcpy(o + 2, &kB64Pairs.t[2 * (v & 0xFFF)], 2);
   }
   const std::size_t rest = in.size() - i;
   if (rest) {  // the '=' padding is already in place
