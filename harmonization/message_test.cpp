@@ -120,7 +120,7 @@ TEST_CASE("message: invalid values raise InvalidValue or return Rejected without
   CHECK(m.getitem("comment") == s("\r\n"));
 }
 
-TEST_CASE("message: length counts code points of str(value); regexes use re.search semantics",
+TEST_CASE("message: length counts code points of str(value), regexes use re.search semantics",
           "[message]") {
   Message m = event();
   CHECK(error_of([&] { m.add("source.port", Value::integer(123456)); }) == ErrorKind::InvalidValue);
@@ -207,7 +207,7 @@ TEST_CASE("message: getitem raises KeyError for absent keys, get returns the def
   CHECK(error_of([&] { m.getitem("foo"); }) == ErrorKind::KeyError);
 }
 
-TEST_CASE("message: change needs an existing key; change to null deletes", "[message]") {
+TEST_CASE("message: change needs an existing key, change to null deletes", "[message]") {
   Message m = event();
   CHECK(error_of([&] { m.change("comment", s("x")); }) == ErrorKind::KeyNotExists);
   m.add("comment", s("a"));
@@ -236,7 +236,7 @@ TEST_CASE("message: update applies items in order and keeps those applied before
   CHECK_FALSE(m.contains("status"));
 }
 
-TEST_CASE("message: remove raises KeyError for absent keys; removing extra drops all sub-items",
+TEST_CASE("message: remove raises KeyError for absent keys, removing extra drops all sub-items",
           "[message]") {
   Message m = event();
   m.remove("extra");  // no error without sub-items
@@ -490,7 +490,7 @@ TEST_CASE("message: Report from Event keeps report keys only", "[message]") {
   CHECK(r.keys() == std::vector<std::string>{"feed.code", "extra.x", "time.observation"});
 }
 
-TEST_CASE("message: copy and deep_copy rebuild the message; equality is by class and content",
+TEST_CASE("message: copy and deep_copy rebuild the message, equality is by class and content",
           "[message]") {
   Message r(MessageKind::Report, harm());
   r.add("feed.name", s("Example"));
