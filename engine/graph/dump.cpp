@@ -185,6 +185,46 @@ bool by_time(const DumpEntry& a, const DumpEntry& b) {
   return a.timestamp < b.timestamp;
 }
 
+/// Writes entries[from..] over the closing "\n}" of a file rendered by
+/// render() (`size` bytes), durably. False (nothing written) when the file
+/// does not end as render() ends it.
+bool append_in_place(const std::string& path, off_t size, const std::vector<DumpEntry>& entries,
+                     std::size_t from) {
+  if (size < 4) return false;
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  char end[2];
+  if (::pread(fd, end, 2, size - 2) != 2 || end[0] != '\n' || end[1] != '}') {
+    ::close(fd);
+    return false;
+  }
+  std::string tail;
+  for (std::size_t i = from; i < entries.size(); ++i) {
+    tail += ",\n";
+    append_entry(tail, entries[i]);
+  }
+  tail += "\n}";
+  std::size_t off = 0;
+  while (off < tail.size()) {
+    ssize_t n =
+        ::pwrite(fd, tail.data() + off, tail.size() - off, size - 2 + static_cast<off_t>(off));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fdatasync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw std::runtime_error("cannot sync " + path + ": " + std::strerror(err));
+  }
+  ::close(fd);
+  return true;
+}
+
 }  // namespace
 
 std::string DumpFile::render(const std::vector<DumpEntry>& entries) {
@@ -214,8 +254,14 @@ std::vector<DumpEntry> DumpFile::read(const std::string& path) {
   std::vector<DumpEntry> out;
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return out;
   Value doc;
-  if (!harm::py::json_loads(text, doc) || !doc.is_dict())
-    throw std::runtime_error(path + ": not a dump file (expected a JSON object)");
+  if (!harm::py::json_loads(text, doc) || !doc.is_dict()) {
+    // A crash in the middle of an in-place append (DumpFile::flush) leaves a
+    // torn last entry: keep every complete entry before it.
+    auto end = text.rfind("\n    }");
+    if (end == std::string::npos || !harm::py::json_loads(text.substr(0, end + 6) + "\n}", doc) ||
+        !doc.is_dict())
+      throw std::runtime_error(path + ": not a dump file (expected a JSON object)");
+  }
   for (const auto& [ts, v] : doc.as_dict()) {
     if (!v.is_dict()) throw std::runtime_error(path + ": entry '" + ts + "' is not an object");
     DumpEntry e;
@@ -297,6 +343,31 @@ bool DumpFile::flush() {
     std::size_t keep = entries_.size();
     for (auto& e : pending_)
       if (e.origin.empty() || origins_.insert(e.origin).second) entries_.push_back(e);
+    if (keep == entries_.size()) {
+      pending_.clear();
+      return true;
+    }
+    // The usual case: new entries, all later than the file's last one, go in
+    // place of the closing brace (one write, one fdatasync), instead of a
+    // rewrite of the whole file per batch. A crash mid-write leaves a torn
+    // last entry, which read() drops (its failures are replayed: the batch
+    // was not acknowledged).
+    bool appended = false;
+    try {
+      appended = keep > 0 && now.exists &&
+                 std::is_sorted(entries_.begin() + static_cast<std::ptrdiff_t>(keep),
+                                entries_.end(), by_time) &&
+                 !by_time(entries_[keep], entries_[keep - 1]) &&
+                 append_in_place(path_, now.size, entries_, keep);
+    } catch (...) {
+      loaded_ = false;  // memory and disk may differ now: read again next time
+      throw;
+    }
+    if (appended) {
+      loaded_id_ = stat_file(path_);
+      pending_.clear();
+      return true;
+    }
     try {
       if (!std::is_sorted(entries_.begin() + static_cast<std::ptrdiff_t>(keep), entries_.end(),
                           by_time) ||
