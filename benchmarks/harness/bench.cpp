@@ -50,7 +50,7 @@ options:
                      256, 1024, 1 thread (default: only the default configuration)
   --variant NAME     run this variant only (repeatable; names as printed by --all)
   --rate EV_PER_S    fixed-rate mode: release the feed in small files at this rate
-                     (events/s) with the collector polling every 0.01 s
+                     (events/s) with the collector polling every 0.005 s
   --no-latency       skip the half-rate latency runs of the default configuration
   --rate-limit S     collector poll interval for every run (default: the pipeline's 1 s)
   --json FILE        write every figure of every run and variant as JSON
@@ -361,7 +361,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   for (auto& v : variants) {
     if (o.rate > 0) {
       v.rate = o.rate;
-      v.rate_limit = o.rate_limit > 0 ? o.rate_limit : 0.01;
+      v.rate_limit = o.rate_limit > 0 ? o.rate_limit : 0.005;
     } else {
       v.rate_limit = o.rate_limit;
     }
@@ -447,7 +447,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         Variant half = v;
         half.name = "default-half-rate";
         half.rate = eps.median / 2;
-        half.rate_limit = 0.01;
+        half.rate_limit = 0.005;
         latency_rate = half.rate;
         out << half.name << " (" << describe(half) << "):\n";
         for (int k = 1; k <= o.repeats; ++k) {
@@ -514,14 +514,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     variants_json.push_back(vj);
   }
   if (!latency_runs.empty()) {
-    json vj = {{"name", "default-half-rate"},
-               {"fsync", "always"},
-               {"cache", "embedded"},
-               {"threads", 2},
-               {"batch_size", default_batch()},
-               {"rate", latency_rate},
-               {"rate_limit", 0.01},
-               {"correct", all_correct(latency_runs)},
+    json vj = {{"name", "default-half-rate"},   {"fsync", "always"},
+               {"cache", "embedded"},           {"threads", 2},
+               {"batch_size", default_batch()}, {"rate", latency_rate},
+               {"rate_limit", 0.005},           {"correct", all_correct(latency_runs)},
                {"runs", json::array()}};
     for (auto& r : latency_runs) vj["runs"].push_back(run_json(r));
     vj["figures"] = figures_json(latency_runs);

@@ -809,7 +809,7 @@ void run_collector(BotNode& n) {
     }
     if (drain || scheduled) break;
     std::unique_lock lk(n.p_.stop_mu);
-    n.p_.stop_cv.wait_for(lk, std::chrono::duration<double>(std::max(rate_limit, 0.05)),
+    n.p_.stop_cv.wait_for(lk, std::chrono::duration<double>(std::max(rate_limit, 0.001)),
                           [&] { return n.p_.stopping.load(); });
   }
 }
