@@ -43,7 +43,7 @@ def table(d):
     for v in d.get("variants", []):
         name = v["name"]
         if name == "default-half-rate":
-            name = f"default at half rate ({v.get('rate', 0):,.0f} events/s, poll 0.05 s)"
+            name = f"default at half rate ({v.get('rate', 0):,.0f} events/s, poll {v.get('rate_limit', 0):g} s)"
         out.append(
             f"| {name} | {v.get('fsync', 'always')} | {v.get('cache', 'embedded')} | "
             f"{v.get('threads', 2)} | {v.get('batch_size', 128)} | {fig(v, 'events_per_s')} | "
