@@ -373,7 +373,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   report["lines"] = o.lines;
   report["seed"] = o.seed;
   report["repeats"] = o.repeats;
-  report["bench_dir"] = ctx.bench_dir;
+  // Relative to the source tree (the JSON is committed in docs/): no path of
+  // the measuring machine in it.
+  report["bench_dir"] = fs::path(ctx.bench_dir)
+                            .lexically_relative(fs::weakly_canonical(INTELFLOW_SOURCE_DIR))
+                            .string();
   out << fmt::format("intelflow bench: {} lines, seed {}, {} repetition(s), {}\n", o.lines, o.seed,
                      o.repeats, report["date"].get<std::string>());
   out << fmt::format("machine: {} core(s) {}, {} GiB, {}, kernel {}\n",
