@@ -114,31 +114,7 @@ void write_spool(const std::string& path, const Spool& s) {
     out += "}";
   }
   out += "\n]}\n";
-  auto dir = fs::path(path).parent_path();
-  fs::create_directories(dir);
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < out.size()) {
-    ssize_t n = ::write(fd, out.data() + off, out.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fdatasync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw std::runtime_error("cannot sync " + tmp + ": " + std::strerror(err));
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + ": " + std::strerror(errno));
-  sync_dir(dir.string());
+  graph::write_file_durably(path, out);
 }
 
 Spool read_spool(const std::string& path) {

@@ -139,7 +139,9 @@ void append_entry(std::string& out, const DumpEntry& e) {
   out += "\n    }";
 }
 
-void write_durably(const std::string& path, const std::string& data) {
+}  // namespace
+
+void write_file_durably(const std::string& path, const std::string& data) {
   fs::create_directories(fs::path(path).parent_path());
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -169,6 +171,8 @@ void write_durably(const std::string& path, const std::string& data) {
     ::close(dfd);
   }
 }
+
+namespace {
 
 std::string text_of(const Value& v) {
   if (v.is_string()) return v.as_string();
@@ -297,7 +301,7 @@ void DumpFile::write(const std::string& path, const std::vector<DumpEntry>& entr
     }
     return;
   }
-  write_durably(path, render(entries));
+  write_file_durably(path, render(entries));
 }
 
 DumpFile::FileId DumpFile::stat_file(const std::string& path) {
@@ -373,7 +377,7 @@ bool DumpFile::flush() {
                           by_time) ||
           (keep > 0 && keep < entries_.size() && by_time(entries_[keep], entries_[keep - 1])))
         std::stable_sort(entries_.begin(), entries_.end(), by_time);
-      write_durably(path_, render(entries_));
+      write_file_durably(path_, render(entries_));
     } catch (...) {
       loaded_ = false;  // memory and disk may differ now: read again next time
       throw;

@@ -55,6 +55,10 @@ class DumpLock {
   int fd_ = -1;
 };
 
+/// Writes `data` as the whole file `path`, atomically and durably (tmp file,
+/// fdatasync, rename, fsync of the directory); creates the directory.
+void write_file_durably(const std::string& path, const std::string& data);
+
 class DumpFile {
  public:
   DumpFile(std::string path, std::string bot_id, std::string source_queue);
