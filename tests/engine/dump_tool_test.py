@@ -20,6 +20,9 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from daemon_util import Notify, wait_until  # noqa: E402
+
 BIN = None
 
 GRAPH = """
@@ -59,37 +62,6 @@ with open(sys.argv[1], "w") as f:
 BREAK_EDITOR = """#!/bin/sh
 sed -i 's/"feed.accuracy": 100.0/"feed.accuracy": "very"/' "$1"
 """
-
-
-class Notify:
-    """A NOTIFY_SOCKET listener (READY=1 etc.)."""
-
-    def __init__(self, path):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-
-    def wait_for(self, word, timeout=30):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"daemon did not send {word} within {timeout}s")
-            self.sock.settimeout(left)
-            data = self.sock.recv(4096).decode()
-            if word in data.split("\n"):
-                return
-
-    def close(self):
-        self.sock.close()
-
-
-def wait_until(pred, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 class DumpToolTest(unittest.TestCase):
